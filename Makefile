@@ -1,0 +1,45 @@
+# hotline: two commands on a fresh machine, `make run` and `make test` (see README).
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+HOTLINE := $(VENV)/bin/hotline
+STAMP := $(VENV)/.installed
+KB_SEED ?= ../shared/kb/faq.jsonl
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install kb model train run test bench clean
+
+install: $(STAMP)  ## idempotent: .venv with the project and its test tools
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build lies on this machine's disk; a plain torch pulls CUDA.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+var/kb.db: | $(STAMP)
+	$(HOTLINE) kb import $(KB_SEED) --no-stubs
+
+kb: var/kb.db  ## the seeded knowledge base, imported once
+
+model: $(STAMP)  ## train a model only if none exists yet
+	@ls models/*/pipeline.json >/dev/null 2>&1 || $(HOTLINE) train
+
+train: $(STAMP)  ## train a new model version from nlu_data/ and config.yml
+	$(HOTLINE) train
+
+run: kb model  ## serve on http://127.0.0.1:8000
+	$(HOTLINE) serve
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: kb model
+	$(PY) bench/nlu.py
+
+clean:
+	rm -rf var models results tests/artifacts

@@ -1,0 +1,1 @@
+"""hotline conversation server: FastAPI app, websocket channels, the live-agent queue, storage."""

@@ -1,0 +1,15 @@
+"""Liveness and readiness."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from handoff.deps import NLUDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health(nlu: NLUDep) -> dict[str, Any]:
+    return {"status": "ok" if nlu.ready else "loading", "model": nlu.version}

@@ -1,0 +1,53 @@
+"""The NLU model inside the server: loaded once, parsed off the event loop, swappable live.
+
+Inference runs on one dedicated worker thread: the encoders are not guaranteed thread-safe, and
+one thread keeps a 2-core machine responsive for the websockets. A deploy swaps the pipeline
+reference between two parses; parses already running finish on the old model.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bot import model_store
+from bot.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+
+class NLUService:
+    def __init__(self, models_dir: Path) -> None:
+        self.models_dir = models_dir
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
+        self._pipeline: Pipeline | None = None
+        self.version: str | None = None
+
+    def load(self, directory: Path | None = None) -> str:
+        """Load (or replace with) a model; blocking, call from a thread at start-up or deploy."""
+        directory = directory or model_store.deployed(self.models_dir)
+        pipeline = Pipeline.load(directory)
+        pipeline.parse("暖機")  # warm every lazy component before the first citizen
+        self._pipeline, self.version = pipeline, directory.name
+        log.info("NLU model %s loaded", directory.name)
+        return directory.name
+
+    @property
+    def ready(self) -> bool:
+        return self._pipeline is not None
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        pipeline = self._pipeline
+        if pipeline is None:
+            raise RuntimeError("NLU model not loaded")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, pipeline.parse, text)
+
+    async def reload(self, directory: Path | None = None) -> str:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self.load, directory)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,41 @@
+"""Settings declared once, typed, read from ``HOTLINE_*`` environment variables.
+
+Every setting is documented in README ("Settings"); tests/test_settings_documented.py fails when
+one is not.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    home: Path = Field(PROJECT_ROOT, description="Project directory; relative paths below start here.")
+    config_path: Path = Field(Path("config.yml"), description="Rasa-style NLU pipeline and policies.")
+    nlu_data: Path = Field(Path("nlu_data"), description="Rasa 3 YAML training data directory.")
+    models_dir: Path = Field(Path("models"), description="Versioned trained models and the DEPLOYED pointer.")
+    data_dir: Path = Field(Path("var"), description="SQLite databases and logs.")
+    kb_seed: Path = Field(Path("../shared/kb/faq.jsonl"), description="KB file imported by 'make run' when the KB is empty.")
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(8000, description="Port the server listens on.")
+    max_text_chars: int = Field(2000, description="Longest citizen message accepted, in characters.")
+
+    def path(self, value: Path) -> Path:
+        """``value`` resolved against ``home``."""
+        return value if value.is_absolute() else (self.home / value).resolve()
+
+    @property
+    def kb_db(self) -> Path:
+        return self.path(self.data_dir) / "kb.db"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

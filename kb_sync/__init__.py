@@ -1,0 +1,1 @@
+"""Knowledge-base import, sync with nlu_data/, lint and export."""

@@ -1,0 +1,97 @@
+"""``hotline kb``: import, lint, export."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kb_sync.errors import KBFileError
+from kb_sync.export import export_kb
+from kb_sync.lint import lint
+from kb_sync.readers import read_entries
+from kb_sync.store import KnowledgeBase
+from kb_sync.stubs import sync_intents
+
+
+def _kb(settings: Any) -> KnowledgeBase:
+    return KnowledgeBase(settings.kb_db)
+
+
+@click.group("kb")
+def kb() -> None:
+    """Knowledge base: import the agencies' Q&A set, lint it, export it."""
+
+
+@kb.command("import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--partial", is_flag=True, help="The file holds only some entries: remove nothing.")
+@click.option("--no-stubs", is_flag=True, help="Do not add stub intents to nlu_data/ for new entries.")
+@click.pass_obj
+def import_(settings: Any, path: Path, partial: bool, no_stubs: bool) -> None:
+    """Import a JSONL, CSV or XLSX Q&A file as a new KB revision."""
+    try:
+        entries = read_entries(path)
+    except KBFileError as exc:
+        raise click.ClickException(f"{exc} — nothing imported") from exc
+    store = _kb(settings)
+    diff = store.import_entries(entries, source=path.name, full=not partial)
+    if diff.empty:
+        click.echo(f"{path.name}: no changes ({store.count()} entries)")
+    else:
+        click.echo(f"{path.name}: revision {diff.revision}: {len(diff.added)} added, "
+                   f"{len(diff.changed)} changed, {len(diff.removed)} removed ({store.count()} entries)")
+        for label, ids in (("added", diff.added), ("changed", diff.changed), ("removed", diff.removed)):
+            if ids:
+                click.echo(f"  {label}: {' '.join(ids[:30])}{' …' if len(ids) > 30 else ''}")
+    if not no_stubs:
+        result = sync_intents(store.entries(), settings.path(settings.nlu_data))
+        if result.stubs_added:
+            click.echo(f"  stub intents added to nlu_data/kb_stubs.yml: {len(result.stubs_added)} "
+                       "(write paraphrases before the next training)")
+        for intent, source in result.orphans.items():
+            click.echo(f"  intent {intent} has no KB entry any more: remove it from {source}")
+
+
+@kb.command("lint")
+@click.option("--min-examples", default=8, show_default=True, help="Training examples each KB intent needs.")
+@click.option("--threshold", default=0.6, show_default=True, help="Similarity that counts as near-duplicate.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--strict", is_flag=True, help="Exit 1 when an entry lacks training data.")
+@click.pass_obj
+def lint_(settings: Any, min_examples: int, threshold: float, as_json: bool, strict: bool) -> None:
+    """List near-duplicate questions and KB entries short of training examples."""
+    store = _kb(settings)
+    report = lint(store.entries(), settings.path(settings.nlu_data), min_examples, threshold)
+    if as_json:
+        click.echo(json.dumps(report.__dict__, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{store.count()} KB entries")
+        click.echo(f"near-duplicate questions (similarity ≥ {threshold}): {len(report.near_duplicates)}")
+        for pair in report.near_duplicates:
+            tag = " [cross-agency]" if pair["cross_agency"] else ""
+            click.echo(f"  {pair['a']} ~ {pair['b']} {pair['similarity']:.2f}{tag}: "
+                       f"{pair['question_a']} | {pair['question_b']}")
+        click.echo(f"entries with no intent in nlu_data/: {len(report.missing_training)}")
+        for entry_id in report.missing_training:
+            click.echo(f"  {entry_id}")
+        click.echo(f"entries with fewer than {min_examples} examples: {len(report.thin_training)}")
+        for entry_id, n in report.thin_training.items():
+            click.echo(f"  {entry_id}: {n}")
+        if report.ok:
+            click.echo(f"OK: every KB id has an intent with ≥ {min_examples} examples")
+    if strict and not report.ok:
+        raise SystemExit(1)
+
+
+@kb.command("export")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def export(settings: Any, path: Path) -> None:
+    """Write the whole KB with its revision history to one .xlsx or .jsonl file."""
+    try:
+        n = export_kb(_kb(settings), path)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"exported {n} entries with revision history → {path}")

@@ -1,0 +1,13 @@
+"""Errors of kb_sync; every one names the file (and row and field where there is one)."""
+from __future__ import annotations
+
+from bot.errors import HotlineError
+
+
+class KBFileError(HotlineError, ValueError):
+    """A Q&A file that cannot be imported; nothing from it was stored."""
+
+    def __init__(self, filename: str, message: str, row: int | None = None, field: str | None = None) -> None:
+        where = filename + (f", row {row}" if row is not None else "") + (f", field '{field}'" if field else "")
+        super().__init__(f"{where}: {message}")
+        self.filename, self.row, self.field = filename, row, field
