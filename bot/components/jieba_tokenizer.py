@@ -43,7 +43,8 @@ class JiebaTokenizer(Component):
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
             if self._dictionary is not None:
-                tokenizer.load_userdict(str(self._dictionary))
+                with self._dictionary.open("rb") as handle:  # jieba leaves a path's file open
+                    tokenizer.load_userdict(handle)
             self._tokenizer = tokenizer
         return self._tokenizer
 

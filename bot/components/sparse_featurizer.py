@@ -1,7 +1,8 @@
-"""SparseNgramFeaturizer: TF-IDF over jieba word n-grams and character n-grams.
+"""SparseNgramFeaturizer: TF-IDF over jieba word n-grams, character n-grams and pinyin n-grams.
 
 Character n-grams carry typos, 注音 and unseen compounds; word n-grams carry the jieba cut
-with the domain dictionary. Both are sublinear TF-IDF, stacked side by side.
+with the domain dictionary; toneless pinyin syllables (pypinyin) make homophone typos such as
+登計/登記 or 帳護/帳戶 look alike. All are sublinear TF-IDF, stacked side by side.
 """
 from __future__ import annotations
 
@@ -17,11 +18,19 @@ def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
 
+def _syllables(text: str) -> list[str]:
+    """Toneless pinyin per Chinese character; other runs (Latin, digits) kept as they are."""
+    from pypinyin import lazy_pinyin  # lazy: loads its dictionary on first use
+
+    return [s.strip() for s in lazy_pinyin(text) if s.strip()]
+
+
 class SparseNgramFeaturizer(Component):
     name = "SparseNgramFeaturizer"
     defaults: dict[str, Any] = {
         "word_ngrams": [1, 2],
         "char_ngrams": [1, 3],
+        "pinyin_ngrams": [1, 2],
         "min_df": 1,
         "max_features": 200_000,
     }
@@ -30,6 +39,7 @@ class SparseNgramFeaturizer(Component):
         super().__init__(config)
         self._word: TfidfVectorizer | None = None
         self._char: TfidfVectorizer | None = None
+        self._pinyin: TfidfVectorizer | None = None
 
     def train(self, batch: Batch, labels: list[str]) -> None:
         low, high = self.config["word_ngrams"]
@@ -44,6 +54,12 @@ class SparseNgramFeaturizer(Component):
             min_df=self.config["min_df"], max_features=self.config["max_features"],
         )
         self._char.fit(batch.normalized)
+        self._pinyin = None
+        if self.config["pinyin_ngrams"]:
+            plow, phigh = self.config["pinyin_ngrams"]
+            self._pinyin = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=self.config["min_df"],
+                                           max_features=self.config["max_features"])
+            self._pinyin.fit([self._word_grams(_syllables(t), plow, phigh) for t in batch.normalized])
         self.process(batch)
 
     @staticmethod
@@ -57,11 +73,15 @@ class SparseNgramFeaturizer(Component):
         assert self._word is not None and self._char is not None, "featurizer is not trained"
         low, high = self.config["word_ngrams"]
         words = self._word.transform([self._word_grams(t, low, high) for t in batch.tokens])
-        chars = self._char.transform(batch.normalized)
-        batch.features[self.name] = sp.hstack([words, chars], format="csr") / (2**0.5)
+        blocks = [words, self._char.transform(batch.normalized)]
+        if self._pinyin is not None:
+            plow, phigh = self.config["pinyin_ngrams"]
+            blocks.append(self._pinyin.transform([self._word_grams(_syllables(t), plow, phigh)
+                                                  for t in batch.normalized]))
+        batch.features[self.name] = sp.hstack(blocks, format="csr") / (len(blocks) ** 0.5)
 
     def state(self) -> dict[str, Any]:
-        return {"word": self._word, "char": self._char}
+        return {"word": self._word, "char": self._char, "pinyin": self._pinyin}
 
     def restore(self, state: dict[str, Any], directory: Any) -> None:
-        self._word, self._char = state["word"], state["char"]
+        self._word, self._char, self._pinyin = state["word"], state["char"], state["pinyin"]

@@ -1,0 +1,88 @@
+"""NLU speed and memory: parse latency, throughput, full retrain, model load, peak RSS.
+
+Prints one JSON object and writes results/bench_nlu.json. Targets on the 2-core machine:
+parse p50 ≤ 10 ms, full retrain ≤ 60 s, load ≤ 5 s.
+
+    .venv/bin/python bench/nlu.py [--skip-train]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import model_store  # noqa: E402
+from bot.evaluate import read_eval_file  # noqa: E402
+from bot.pipeline import Pipeline, PipelineConfig  # noqa: E402
+from bot.training_data import load_training_data  # noqa: E402
+
+
+def full_train(cache: Path | None, out: Path) -> float:
+    """Train from nlu_data/ with config.yml; ``cache`` replaces the embedding cache path."""
+    config = PipelineConfig.read(ROOT / "config.yml")
+    for step in config.steps:
+        if "cache_path" in step or step["name"] == "SentenceEncoderFeaturizer":
+            step["cache_path"] = str(cache) if cache else step.get("cache_path")
+    started = time.perf_counter()
+    pipeline = Pipeline.from_config(config)
+    pipeline.train(load_training_data(ROOT / "nlu_data"))
+    seconds = time.perf_counter() - started
+    pipeline.persist(out)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared/eval/dev.jsonl",
+                        help="texts to parse (only the text field is used)")
+    parser.add_argument("--skip-train", action="store_true", help="measure the deployed model only")
+    parser.add_argument("--cold", action="store_true", help="also train once with an empty embedding cache")
+    parser.add_argument("--out", type=Path, default=ROOT / "results/bench_nlu.json")
+    args = parser.parse_args()
+    figures: dict[str, object] = {}
+
+    if args.skip_train:
+        model_dir = model_store.deployed(ROOT / "models")
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="bench-nlu-"))
+        if args.cold:
+            figures["full_train_seconds_cold_cache"] = round(full_train(workdir / "empty.sqlite", workdir / "cold"), 2)
+        model_dir = workdir / "model"
+        figures["full_train_seconds"] = round(full_train(None, model_dir), 2)
+
+    started = time.perf_counter()
+    pipeline = Pipeline.load(model_dir)
+    pipeline.parse("暖機")
+    figures["model_load_seconds"] = round(time.perf_counter() - started, 2)
+
+    texts = [row.text for row in read_eval_file(args.eval)]
+    latencies = []
+    for text in texts:
+        t0 = time.perf_counter()
+        pipeline.parse(text)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    latencies.sort()
+    figures["parse_p50_ms"] = round(statistics.median(latencies), 2)
+    figures["parse_p99_ms"] = round(latencies[max(0, int(len(latencies) * 0.99) - 1)], 2)
+    t0 = time.perf_counter()
+    pipeline.parse_batch(texts)
+    figures["batch_throughput_per_s"] = round(len(texts) / (time.perf_counter() - t0), 1)
+    figures["single_throughput_per_s"] = round(1000 / statistics.mean(latencies), 1)
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    figures["texts"] = len(texts)
+    figures["model"] = model_dir.name
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

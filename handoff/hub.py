@@ -1,0 +1,459 @@
+"""The conversation hub: every citizen and agent action, from storage to the relay.
+
+Order of work for each inbound message: commit it to the store, acknowledge it, publish it, then
+act (NLU + dialogue policy while the bot has the chat; relay to the agent once handed off). The
+queue and agent presence live in a ``QueueBackend`` and in memory; both are rebuilt from the
+store at start-up, so a restart (even ``kill -9``) resumes queued and assigned chats.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dialogue import THANKS_CLOSING, DialogueState, HotlinePolicy, Reply, survey_form
+from bot.hours import Clock, StaffedHours
+from bot.intents import CONVERSATION_INTENTS
+from bot.pii import mask
+from handoff.auth import digest, new_token
+from handoff.broker import MemoryBroker
+from handoff.nlu_service import NLUService
+from handoff.queue import AgentPresence, QueueBackend, estimated_wait_seconds
+from handoff.session import SessionState, check_transition
+from handoff.storage.store import SQLConversationStore
+
+log = logging.getLogger(__name__)
+
+BUTTON_PAYLOADS = {"/handoff_yes", "/handoff_no", "/callback"}
+
+
+class HubError(Exception):
+    """A request the hub refuses; ``code`` goes into the error frame."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class HubConfig:
+    agent_grace_seconds: float = 30.0
+    citizen_grace_seconds: float = 120.0
+    default_handle_seconds: float = 180.0
+    default_capacity: int = 3
+
+
+def conversation_channel(conversation_id: str) -> str:
+    return f"conv:{conversation_id}"
+
+
+def agent_channel(username: str) -> str:
+    return f"agent:{username}"
+
+
+AGENTS_CHANNEL = "agents"
+
+
+def message_event(message: dict[str, Any], conversation_id: str | None = None) -> dict[str, Any]:
+    event = {"type": "message", "seq": message["seq"], "sender": message["sender"], "text": message["text"],
+             "kind": message.get("kind"), "created_at": message["created_at"]}
+    payload = message.get("payload") or {}
+    for key in ("buttons", "form", "intent", "kb_id"):
+        if payload.get(key):
+            event[key] = payload[key]
+    if message.get("agent"):
+        event["agent"] = message["agent"]
+    if conversation_id:
+        event["conversation_id"] = conversation_id
+    return event
+
+
+@dataclass
+class Hub:
+    store: SQLConversationStore
+    broker: MemoryBroker
+    queue: QueueBackend
+    nlu: NLUService
+    policy: HotlinePolicy
+    hours: StaffedHours
+    clock: Clock
+    config: HubConfig = field(default_factory=HubConfig)
+    agents: dict[str, AgentPresence] = field(default_factory=dict)
+    _citizen_connections: dict[str, int] = field(default_factory=dict)
+    _timers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _handle_times: deque[float] = field(default_factory=lambda: deque(maxlen=50))
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        """One turn at a time per conversation, so bot replies keep their order."""
+        return self._locks.setdefault(conversation_id, asyncio.Lock())
+
+    # start-up ---------------------------------------------------------------------------------
+    async def restore(self) -> None:
+        """Rebuild the queue and agent assignments from the store."""
+        rows = await self.store.conversations_in_states([SessionState.QUEUED, SessionState.WITH_AGENT])
+        for row in sorted(rows, key=lambda r: (not r["front_of_queue"], r["queued_at"] or 0)):
+            if row["state"] == SessionState.QUEUED:
+                self.queue.enqueue(row["id"])
+            elif row["agent"]:
+                presence = self.agents.setdefault(row["agent"], AgentPresence(row["agent"], self.config.default_capacity))
+                presence.chats.add(row["id"])
+        for username, presence in self.agents.items():
+            if presence.connections == 0:
+                self._schedule(f"agent:{username}", self.config.agent_grace_seconds, self._agent_gone(username))
+        for row in rows:  # citizens have a grace period to reconnect after a restart too
+            self._schedule(f"citizen:{row['id']}", self.config.citizen_grace_seconds, self._citizen_gone(row["id"]))
+        log.info("restored %d queued and %d assigned chats", len(self.queue.waiting()),
+                 sum(len(p.chats) for p in self.agents.values()))
+
+    def _schedule(self, key: str, delay: float, coro: Any) -> None:
+        self._cancel(key)
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            self._timers.pop(key, None)
+            await coro
+
+        self._timers[key] = asyncio.create_task(later())
+
+    def _cancel(self, key: str) -> None:
+        task = self._timers.pop(key, None)
+        if task:
+            task.cancel()
+
+    async def close(self) -> None:
+        for task in self._timers.values():
+            task.cancel()
+
+    # citizens ---------------------------------------------------------------------------------
+    async def open_conversation(self, conversation_id: str | None, token: str | None,
+                                channel: str = "websocket") -> tuple[dict[str, Any], str, bool]:
+        """Resume with id + token, or start a new conversation (greeting included)."""
+        if conversation_id:
+            conversation = await self.store.get_conversation(conversation_id)
+            if conversation is None or not token or digest(token) != conversation["token_hash"]:
+                raise HubError("bad_token", "unknown conversation or wrong token")
+            return conversation, token, True
+        token = new_token("t")
+        conversation_id = "c_" + secrets.token_hex(12)
+        conversation = await self.store.create_conversation(conversation_id, digest(token), channel)
+        await self._bot_say(conversation_id, [self.policy.greet()])
+        return conversation, token, False
+
+    def citizen_connected(self, conversation_id: str) -> None:
+        self._citizen_connections[conversation_id] = self._citizen_connections.get(conversation_id, 0) + 1
+        self._cancel(f"citizen:{conversation_id}")
+
+    def citizen_disconnected(self, conversation_id: str) -> None:
+        left = self._citizen_connections.get(conversation_id, 1) - 1
+        if left > 0:
+            self._citizen_connections[conversation_id] = left
+            return
+        self._citizen_connections.pop(conversation_id, None)
+        self._schedule(f"citizen:{conversation_id}", self.config.citizen_grace_seconds,
+                       self._citizen_gone(conversation_id))
+
+    async def _citizen_gone(self, conversation_id: str) -> None:
+        """No citizen connection for the grace period: a queued or assigned chat is abandoned."""
+        if self._citizen_connections.get(conversation_id):
+            return
+        conversation = await self.store.get_conversation(conversation_id)
+        if not conversation or conversation["state"] not in (SessionState.QUEUED, SessionState.WITH_AGENT):
+            return
+        await self._finish(conversation, outcome="abandoned", reason="abandoned")
+
+    async def citizen_message(self, conversation_id: str, text: str,
+                              on_stored: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """Store the citizen's message (``on_stored`` runs once it is committed: the ack), then
+        let the bot answer or relay it to the agent."""
+        async with self._lock(conversation_id):
+            conversation = await self._get(conversation_id)
+            if conversation["state"] == SessionState.CLOSED:
+                raise HubError("bad_state", "this conversation has ended; start a new one")
+            message = await self.store.add_message(conversation_id, "citizen", text, counters={"citizen_turns": 1})
+            if on_stored:
+                on_stored(message)
+            await self._publish_message(conversation, message)
+            if conversation["state"] == SessionState.BOT:
+                await self._bot_turn(conversation, text)
+            return message
+
+    async def _understand(self, text: str) -> dict[str, Any]:
+        if text.startswith("/"):
+            name = text[1:].strip()
+            if text in BUTTON_PAYLOADS or name in CONVERSATION_INTENTS or self.policy.lookup(name):
+                intent = text if text in BUTTON_PAYLOADS else name
+                return {"text": text, "intent": {"name": intent, "confidence": 1.0},
+                        "intent_ranking": [{"name": intent, "confidence": 1.0}], "fallback": False,
+                        "fallback_reason": None}
+        return await self.nlu.parse(text)
+
+    async def _bot_turn(self, conversation: dict[str, Any], text: str) -> None:
+        parse = await self._understand(text)
+        state = DialogueState.from_dict(json.loads(conversation["dialogue"] or "{}"))
+        decision = self.policy.decide(state, parse, self.hours.accepts_handoff(self.clock.now()))
+        log.info("turn %s intent=%s conf=%.2f fallback=%s text=%s", conversation["id"], parse["intent"]["name"],
+                 parse["intent"]["confidence"], parse.get("fallback_reason"), mask(text)[:80])
+        await self._bot_say(conversation["id"], decision.replies, answered=decision.answered)
+        await self.store.update_conversation(conversation["id"], dialogue=json.dumps(state.to_dict()),
+                                             last_intent=parse["intent"]["name"])
+        if decision.action == "queue":
+            await self.enqueue(conversation["id"])
+
+    async def _bot_say(self, conversation_id: str, replies: list[Reply], answered: bool = False) -> None:
+        for index, reply in enumerate(replies):
+            payload = {"buttons": reply.buttons, "form": reply.form, "intent": reply.intent}
+            counters = {"bot_turns": 1, **({"answered_turns": 1} if answered and index == 0 else {})}
+            message = await self.store.add_message(conversation_id, "bot", reply.text, kind=reply.kind,
+                                                   payload={k: v for k, v in payload.items() if v},
+                                                   counters=counters)
+            await self.broker.publish(conversation_channel(conversation_id), message_event(message))
+
+    async def _system_say(self, conversation: dict[str, Any], text: str, kind: str,
+                          form: dict[str, Any] | None = None) -> None:
+        message = await self.store.add_message(conversation["id"], "system", text, kind=kind,
+                                               payload={"form": form} if form else None)
+        await self._publish_message(conversation, message)
+
+    async def _publish_message(self, conversation: dict[str, Any], message: dict[str, Any]) -> None:
+        await self.broker.publish(conversation_channel(conversation["id"]), message_event(message))
+        if conversation["state"] == SessionState.WITH_AGENT and conversation["agent"]:
+            await self.broker.publish(agent_channel(conversation["agent"]), message_event(message, conversation["id"]))
+
+    async def callback(self, conversation_id: str, name: str, phone: str, question: str, consent: bool) -> int:
+        if not consent:
+            raise HubError("consent_required", "請勾選同意提供聯絡資料，我們才能回電給您")
+        if not (name.strip() and phone.strip() and question.strip()):
+            raise HubError("missing_fields", "請填寫姓名、電話與問題")
+        conversation = await self._get(conversation_id)
+        callback_id = await self.store.add_callback(conversation_id, name.strip()[:100], phone.strip()[:40],
+                                                    question.strip()[:2000])
+        await self._bot_say(conversation_id, [Reply(
+            f"已收到您的回電需求（編號 {callback_id}），我們將於服務時間（{self.hours.describe()}）與您聯繫。"
+            "還有其他問題需要為您服務嗎？", "callback_saved")])
+        if conversation["state"] == SessionState.QUEUED:  # queue closed for the day: back to the bot
+            await self._leave_queue(conversation, SessionState.BOT)
+        return callback_id
+
+    async def survey(self, conversation_id: str, score: int, comment: str | None) -> None:
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+            raise HubError("bad_score", "score must be an integer from 1 to 5")
+        async with self._lock(conversation_id):
+            conversation = await self._get(conversation_id)
+            awaiting = DialogueState.from_dict(json.loads(conversation["dialogue"] or "{}")).awaiting == "survey"
+            if conversation["state"] != SessionState.CLOSED and not awaiting:
+                raise HubError("bad_state", "the survey comes at the end of the conversation")
+            if not await self.store.add_survey(conversation_id, score, (comment or "")[:1000] or None):
+                raise HubError("bad_state", "this conversation already has a survey")
+            await self._bot_say(conversation_id, [Reply(THANKS_CLOSING, "goodbye")])
+            if conversation["state"] == SessionState.BOT:
+                check_transition(conversation["state"], SessionState.CLOSED)
+                await self.store.update_conversation(conversation_id, state=SessionState.CLOSED,
+                                                     closed_at=time.time(), outcome="bot_resolved")
+                await self.broker.publish(conversation_channel(conversation_id),
+                                          {"type": "state", "state": SessionState.CLOSED})
+
+    async def feedback(self, conversation_id: str, seq: int, helpful: bool) -> None:
+        await self._get(conversation_id)
+        await self.store.add_feedback(conversation_id, seq, helpful)
+
+    async def _get(self, conversation_id: str) -> dict[str, Any]:
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation is None:
+            raise HubError("not_found", "unknown conversation")
+        return conversation
+
+    # queue ------------------------------------------------------------------------------------
+    async def enqueue(self, conversation_id: str, front: bool = False) -> None:
+        conversation = await self._get(conversation_id)
+        check_transition(conversation["state"], SessionState.QUEUED)
+        values: dict[str, Any] = {"state": SessionState.QUEUED, "front_of_queue": front, "agent": None}
+        if not conversation["queued_at"]:
+            values["queued_at"] = time.time()
+        await self.store.update_conversation(conversation_id, **values)
+        self.queue.enqueue(conversation_id, front=front)
+        await self.broker.publish(conversation_channel(conversation_id), {"type": "state", "state": SessionState.QUEUED})
+        await self.broadcast_queue()
+
+    async def _leave_queue(self, conversation: dict[str, Any], target: SessionState) -> None:
+        check_transition(conversation["state"], target)
+        self.queue.remove(conversation["id"])
+        await self.store.update_conversation(conversation["id"], state=target)
+        await self.broker.publish(conversation_channel(conversation["id"]), {"type": "state", "state": target})
+        await self.broadcast_queue()
+
+    def handle_seconds(self) -> float:
+        return sum(self._handle_times) / len(self._handle_times) if self._handle_times else self.config.default_handle_seconds
+
+    def online_agents(self) -> list[AgentPresence]:
+        return [a for a in self.agents.values() if a.connections > 0]
+
+    async def broadcast_queue(self) -> None:
+        waiting = self.queue.waiting()
+        online = self.online_agents()
+        capacity = max((a.capacity for a in online), default=self.config.default_capacity)
+        entries = []
+        now = time.time()
+        for position, conversation_id in enumerate(waiting, start=1):
+            eta = estimated_wait_seconds(position, len(online), capacity, self.handle_seconds())
+            await self.broker.publish(conversation_channel(conversation_id),
+                                      {"type": "queue", "position": position, "estimated_wait_seconds": eta})
+            conversation = await self.store.get_conversation(conversation_id)
+            preview = ""
+            if conversation:
+                recent = await self.store.messages_since(conversation_id, 0)
+                citizen = [m["text"] for m in recent if m["sender"] == "citizen" and not m["text"].startswith("/")]
+                preview = citizen[-1][:60] if citizen else ""
+            entries.append({"conversation_id": conversation_id, "position": position,
+                            "waited_seconds": round(now - ((conversation or {}).get("queued_at") or now), 1),
+                            "preview": preview})
+        await self.broker.publish(AGENTS_CHANNEL, {"type": "queue", "entries": entries, "agents_online": len(online)})
+
+    async def queue_snapshot(self) -> dict[str, Any]:
+        """What a newly connected agent sees first (the same as the broadcast)."""
+        captured: dict[str, Any] = {}
+        async with self.broker.subscribe(AGENTS_CHANNEL) as inbox:
+            await self.broadcast_queue()
+            while not inbox.empty():
+                captured = inbox.get_nowait()
+        return captured
+
+    async def close_queue_for_the_day(self) -> int:
+        """At closing time: everyone still queued is offered a callback; returns how many."""
+        count = 0
+        for conversation_id in self.queue.waiting():
+            conversation = await self._get(conversation_id)
+            await self._leave_queue(conversation, SessionState.BOT)
+            await self._bot_say(conversation_id, [self.policy._callback_offer(DialogueState()).replies[0]])
+            count += 1
+        return count
+
+    # agents -----------------------------------------------------------------------------------
+    async def agent_connected(self, username: str, capacity: int) -> AgentPresence:
+        presence = self.agents.setdefault(username, AgentPresence(username, capacity))
+        presence.capacity = capacity
+        presence.connections += 1
+        self._cancel(f"agent:{username}")
+        await self.broadcast_queue()
+        return presence
+
+    async def agent_disconnected(self, username: str) -> None:
+        presence = self.agents.get(username)
+        if presence is None:
+            return
+        presence.connections = max(0, presence.connections - 1)
+        if presence.connections == 0:
+            self._schedule(f"agent:{username}", self.config.agent_grace_seconds, self._agent_gone(username))
+            await self.broadcast_queue()
+
+    async def _agent_gone(self, username: str) -> None:
+        """The agent stayed away past the grace period: their chats go to the front of the queue."""
+        presence = self.agents.get(username)
+        if presence is None or presence.connections > 0:
+            return
+        for conversation_id in list(presence.chats):
+            presence.chats.discard(conversation_id)
+            conversation = await self.store.get_conversation(conversation_id)
+            if conversation and conversation["state"] == SessionState.WITH_AGENT:
+                await self._system_say(conversation, "客服人員連線中斷，正在為您重新轉接，請稍候。", "queued")
+                await self.enqueue(conversation_id, front=True)
+        self.agents.pop(username, None)
+        await self.broadcast_queue()
+
+    async def accept(self, username: str) -> dict[str, Any] | None:
+        """Assign the next queued chat to the agent; returns the assignment, or None."""
+        presence = self.agents.get(username)
+        if presence is None or presence.free <= 0:
+            raise HubError("at_capacity", "you are at your chat capacity")
+        conversation_id = self.queue.pop_next()
+        if conversation_id is None:
+            return None
+        return await self._assign(conversation_id, presence)
+
+    async def _assign(self, conversation_id: str, presence: AgentPresence) -> dict[str, Any]:
+        conversation = await self._get(conversation_id)
+        check_transition(conversation["state"], SessionState.WITH_AGENT)
+        now = time.time()
+        values: dict[str, Any] = {"state": SessionState.WITH_AGENT, "agent": presence.username,
+                                  "front_of_queue": False}
+        if not conversation["assigned_at"]:
+            values["assigned_at"] = now
+            values["wait_seconds"] = round(now - (conversation["queued_at"] or now), 3)
+        await self.store.update_conversation(conversation_id, **values)
+        presence.chats.add(conversation_id)
+        conversation.update(values)
+        await self.broker.publish(conversation_channel(conversation_id),
+                                  {"type": "state", "state": SessionState.WITH_AGENT, "agent": presence.username})
+        transcript = [message_event(m, conversation_id) for m in await self.store.messages_since(conversation_id)]
+        assignment = {"type": "assigned", "conversation_id": conversation_id, "transcript": transcript,
+                      "waited_seconds": conversation.get("wait_seconds")}
+        await self.broker.publish(agent_channel(presence.username), assignment)
+        await self._system_say(conversation, f"客服人員 {presence.username} 已加入對話，很高興為您服務。", "agent")
+        await self.broadcast_queue()
+        return assignment
+
+    async def _agent_chat(self, username: str, conversation_id: str) -> dict[str, Any]:
+        conversation = await self._get(conversation_id)
+        if conversation["state"] != SessionState.WITH_AGENT or conversation["agent"] != username:
+            raise HubError("not_your_chat", "this chat is not assigned to you")
+        return conversation
+
+    async def agent_message(self, username: str, conversation_id: str, text: str,
+                            kb_id: str | None = None) -> dict[str, Any]:
+        async with self._lock(conversation_id):
+            conversation = await self._agent_chat(username, conversation_id)
+            message = await self.store.add_message(conversation_id, "agent", text, kind="agent",
+                                                   payload={"kb_id": kb_id} if kb_id else None, agent=username,
+                                                   counters={"agent_turns": 1})
+            await self._publish_message(conversation, message)
+            return message
+
+    async def transfer(self, username: str, conversation_id: str, to: str) -> None:
+        await self._agent_chat(username, conversation_id)
+        target = self.agents.get(to)
+        if target is None or target.connections == 0 or to == username:
+            raise HubError("no_such_agent", f"agent {to} is not online")
+        if target.free <= 0:
+            raise HubError("at_capacity", f"agent {to} has no free chat slot")
+        self.agents[username].chats.discard(conversation_id)
+        await self.store.update_conversation(conversation_id, agent=to)
+        target.chats.add(conversation_id)
+        await self.broker.publish(agent_channel(username),
+                                  {"type": "closed", "conversation_id": conversation_id, "reason": "transferred"})
+        conversation = await self._get(conversation_id)
+        await self._system_say(conversation, f"已為您轉接給客服人員 {to}。", "agent")
+        transcript = [message_event(m, conversation_id) for m in await self.store.messages_since(conversation_id)]
+        await self.broker.publish(agent_channel(to), {"type": "assigned", "conversation_id": conversation_id,
+                                                      "transcript": transcript, "transferred_from": username})
+
+    async def agent_close(self, username: str, conversation_id: str, wrapup: dict[str, Any]) -> None:
+        conversation = await self._agent_chat(username, conversation_id)
+        await self.store.add_wrapup(conversation_id, username, str(wrapup.get("category") or "")[:100] or None,
+                                    str(wrapup.get("summary") or "")[:2000] or None, bool(wrapup.get("case_needed")))
+        if conversation["assigned_at"]:
+            self._handle_times.append(time.time() - conversation["assigned_at"])
+        await self._finish(conversation, outcome="agent_resolved", reason="agent")
+
+    async def _finish(self, conversation: dict[str, Any], outcome: str, reason: str) -> None:
+        check_transition(conversation["state"], SessionState.CLOSED)
+        self.queue.remove(conversation["id"])
+        agent = conversation.get("agent")
+        await self.store.update_conversation(conversation["id"], state=SessionState.CLOSED, closed_at=time.time(),
+                                             outcome=outcome)
+        if agent and agent in self.agents:
+            self.agents[agent].chats.discard(conversation["id"])
+            await self.broker.publish(agent_channel(agent),
+                                      {"type": "closed", "conversation_id": conversation["id"], "reason": reason})
+        conversation = {**conversation, "state": SessionState.CLOSED}
+        if outcome == "agent_resolved":
+            await self._system_say(conversation, "感謝您的耐心，本次對話已結束。請為本次服務評分：", "survey",
+                                   form=survey_form())
+        await self.broker.publish(conversation_channel(conversation["id"]),
+                                  {"type": "state", "state": SessionState.CLOSED})
+        await self.broadcast_queue()

@@ -1,0 +1,159 @@
+"""The conversation store: every read and write the server makes, as named operations.
+
+``ConversationStore`` is the interface the server depends on; ``SQLConversationStore`` implements
+it on SQLAlchemy Core for SQLite (the embedded default) and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from handoff.storage.database import Database
+from handoff.storage.schema import (auth_tokens, callbacks, conversations, feedback, messages, surveys, users,
+                                    wrapups)
+
+
+class ConversationStore(Protocol):
+    async def create_conversation(self, conversation_id: str, token_hash: str, channel: str) -> dict[str, Any]: ...
+    async def get_conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
+    async def update_conversation(self, conversation_id: str, **values: Any) -> None: ...
+    async def add_message(self, conversation_id: str, sender: str, text: str, kind: str | None = None,
+                          payload: dict[str, Any] | None = None, agent: str | None = None,
+                          counters: dict[str, int] | None = None) -> dict[str, Any]: ...
+    async def messages_since(self, conversation_id: str, after_seq: int = 0) -> list[dict[str, Any]]: ...
+    async def conversations_in_states(self, states: list[str]) -> list[dict[str, Any]]: ...
+
+
+def _row(row: Any) -> dict[str, Any]:
+    return dict(row._mapping)
+
+
+def _message(row: Any) -> dict[str, Any]:
+    message = _row(row)
+    message["payload"] = json.loads(message["payload"]) if message.get("payload") else {}
+    return message
+
+
+class SQLConversationStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # conversations ------------------------------------------------------------------------
+    async def create_conversation(self, conversation_id: str, token_hash: str, channel: str) -> dict[str, Any]:
+        now = time.time()
+        values = {"id": conversation_id, "token_hash": token_hash, "state": "bot", "channel": channel,
+                  "created_at": now, "updated_at": now, "dialogue": "{}", "front_of_queue": False,
+                  "citizen_turns": 0, "bot_turns": 0, "agent_turns": 0, "answered_turns": 0}
+        await self.db.write(lambda c: c.execute(insert(conversations).values(values)))
+        return values
+
+    async def get_conversation(self, conversation_id: str) -> dict[str, Any] | None:
+        def q(c: Connection) -> Any:
+            return c.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
+
+        row = await self.db.read(q)
+        return _row(row) if row else None
+
+    async def update_conversation(self, conversation_id: str, **values: Any) -> None:
+        values["updated_at"] = time.time()
+        await self.db.write(lambda c: c.execute(
+            update(conversations).where(conversations.c.id == conversation_id).values(values)))
+
+    async def conversations_in_states(self, states: list[str]) -> list[dict[str, Any]]:
+        def q(c: Connection) -> list[Any]:
+            return list(c.execute(select(conversations).where(conversations.c.state.in_(states))
+                                  .order_by(conversations.c.queued_at)))
+
+        return [_row(r) for r in await self.db.read(q)]
+
+    # messages -----------------------------------------------------------------------------
+    async def add_message(self, conversation_id: str, sender: str, text: str, kind: str | None = None,
+                          payload: dict[str, Any] | None = None, agent: str | None = None,
+                          counters: dict[str, int] | None = None) -> dict[str, Any]:
+        """Store one message under the next sequence number, in one committed transaction."""
+        now = time.time()
+
+        def write(c: Connection) -> dict[str, Any]:
+            seq = c.execute(select(func.coalesce(func.max(messages.c.seq), 0))
+                            .where(messages.c.conversation_id == conversation_id)).scalar_one() + 1
+            row = {"conversation_id": conversation_id, "seq": seq, "sender": sender, "text": text, "kind": kind,
+                   "payload": json.dumps(payload, ensure_ascii=False) if payload else None, "agent": agent,
+                   "created_at": now}
+            c.execute(insert(messages).values(row))
+            bumps = {k: getattr(conversations.c, k) + v for k, v in (counters or {}).items()}
+            c.execute(update(conversations).where(conversations.c.id == conversation_id)
+                      .values(updated_at=now, **bumps))
+            return {**row, "payload": payload or {}}
+
+        return await self.db.write(write)
+
+    async def messages_since(self, conversation_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
+        def q(c: Connection) -> list[Any]:
+            return list(c.execute(select(messages).where(messages.c.conversation_id == conversation_id,
+                                                         messages.c.seq > after_seq).order_by(messages.c.seq)))
+
+        return [_message(r) for r in await self.db.read(q)]
+
+    # records ------------------------------------------------------------------------------
+    async def add_callback(self, conversation_id: str, name: str, phone: str, question: str) -> int:
+        values = {"conversation_id": conversation_id, "name": name, "phone": phone, "question": question,
+                  "consent": True, "status": "open", "created_at": time.time()}
+        return int(await self.db.write(lambda c: c.execute(insert(callbacks).values(values)).inserted_primary_key[0]))
+
+    async def callbacks_for(self, conversation_id: str) -> list[dict[str, Any]]:
+        return [_row(r) for r in await self.db.read(lambda c: list(c.execute(
+            select(callbacks).where(callbacks.c.conversation_id == conversation_id))))]
+
+    async def add_survey(self, conversation_id: str, score: int, comment: str | None) -> bool:
+        """False when this conversation already has a survey (answered once only)."""
+        def write(c: Connection) -> bool:
+            if c.execute(select(surveys.c.score).where(surveys.c.conversation_id == conversation_id)).first():
+                return False
+            c.execute(insert(surveys).values(conversation_id=conversation_id, score=score, comment=comment,
+                                             created_at=time.time()))
+            c.execute(update(conversations).where(conversations.c.id == conversation_id).values(survey_score=score))
+            return True
+
+        return await self.db.write(write)
+
+    async def add_wrapup(self, conversation_id: str, agent: str, category: str | None, summary: str | None,
+                         case_needed: bool) -> None:
+        values = {"conversation_id": conversation_id, "agent": agent, "category": category, "summary": summary,
+                  "case_needed": case_needed, "created_at": time.time()}
+        await self.db.write(lambda c: c.execute(insert(wrapups).values(values)))
+
+    async def add_feedback(self, conversation_id: str, seq: int, helpful: bool) -> None:
+        def write(c: Connection) -> None:
+            c.execute(feedback.delete().where(feedback.c.conversation_id == conversation_id, feedback.c.seq == seq))
+            c.execute(insert(feedback).values(conversation_id=conversation_id, seq=seq, helpful=helpful,
+                                              created_at=time.time()))
+
+        await self.db.write(write)
+
+    # users and tokens ---------------------------------------------------------------------
+    async def add_user(self, username: str, password_hash: str, role: str, display_name: str | None,
+                       capacity: int) -> None:
+        values = {"username": username, "password_hash": password_hash, "role": role,
+                  "display_name": display_name or username, "capacity": capacity, "created_at": time.time()}
+        await self.db.write(lambda c: c.execute(insert(users).values(values)))
+
+    async def get_user(self, username: str) -> dict[str, Any] | None:
+        row = await self.db.read(lambda c: c.execute(select(users).where(users.c.username == username)).first())
+        return _row(row) if row else None
+
+    async def add_token(self, token_hash: str, username: str, ttl_seconds: float) -> None:
+        now = time.time()
+        await self.db.write(lambda c: c.execute(insert(auth_tokens).values(
+            token_hash=token_hash, username=username, created_at=now, expires_at=now + ttl_seconds)))
+
+    async def user_for_token(self, token_hash: str) -> dict[str, Any] | None:
+        def q(c: Connection) -> Any:
+            return c.execute(select(users).join(auth_tokens, auth_tokens.c.username == users.c.username)
+                             .where(auth_tokens.c.token_hash == token_hash,
+                                    auth_tokens.c.expires_at > time.time())).first()
+
+        row = await self.db.read(q)
+        return _row(row) if row else None
