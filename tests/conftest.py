@@ -79,7 +79,7 @@ pipeline:
   - name: LinearIntentClassifier
     temperature: 10.0
   - name: FallbackClassifier
-    threshold: 0.5
+    threshold: 0.4
     ambiguity_threshold: 0.1
 policies:
   - name: HotlinePolicy

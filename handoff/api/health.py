@@ -1,6 +1,7 @@
 """Liveness and readiness."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,4 +13,4 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 async def health(nlu: NLUDep) -> dict[str, Any]:
-    return {"status": "ok" if nlu.ready else "loading", "model": nlu.version}
+    return {"status": "ok" if nlu.ready else "loading", "model": nlu.version, "pid": os.getpid()}
