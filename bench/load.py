@@ -1,0 +1,228 @@
+"""Load test of the conversation server over loopback: N citizens, M agents.
+
+Starts its own server (this checkout's model and config, a temporary data directory, staffed
+hours forced open), then:
+
+1. connects N citizens, each asks one FAQ question (spread over ``--ramp`` seconds): bot reply
+   latency = send → first bot message;
+2. M agents log in; M × capacity citizens hand off and are accepted; each pair exchanges
+   ``--rounds`` messages both ways: relay latency = send → arrival on the other side;
+3. counts messages lost (sent but never received) and reads the server's RSS.
+
+Prints one JSON object and writes results/bench_load.json.
+
+    .venv/bin/python bench/load.py --citizens 2000 --agents 50
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ["ATM什麼時候可以領6000", "普發現金要去哪裡登記", "郵局可以領現金嗎", "新生兒可以領嗎",
+             "外籍配偶有沒有普發", "登記後多久入帳", "可以請家人代領嗎", "普發要繳稅嗎"]
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * p))], 2)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def start_server(data_dir: Path, port: int, agents: int, password: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "HOTLINE_HOME": str(ROOT), "HOTLINE_DATA_DIR": str(data_dir), "HOTLINE_PORT": str(port),
+           "HOTLINE_CLOCK": "2026-11-30T10:00:00+08:00", "HOTLINE_CITIZEN_GRACE_SECONDS": "600"}
+    hotline = [sys.executable, "-m", "handoff.cli"]
+    subprocess.run([*hotline, "kb", "import", str(ROOT.parent / "shared/kb/faq.jsonl"), "--no-stubs"], env=env,
+                   check=True, capture_output=True)
+    for i in range(agents):
+        subprocess.run([*hotline, "user", "add", f"load{i}", "--password", password, "--capacity", "3"], env=env,
+                       check=True, capture_output=True)
+    log = (data_dir / "server.log").open("wb")
+    process = subprocess.Popen([*hotline, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json()["status"] == "ok":
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+class Citizen:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.ws: Any = None
+        self.conversation_id = ""
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.received_relay: dict[str, float] = {}
+
+    async def connect(self) -> None:
+        self.ws = await websockets.connect(self.url, max_queue=None, open_timeout=60)
+        await self.ws.send(json.dumps({"type": "hello"}))
+        asyncio.create_task(self._reader())
+        welcome = await self.wait(lambda f: f["type"] == "welcome")
+        self.conversation_id = welcome["conversation_id"]
+
+    async def _reader(self) -> None:
+        try:
+            async for raw in self.ws:
+                frame = json.loads(raw)
+                if frame.get("type") == "message" and frame.get("sender") == "agent" and frame["text"].startswith("R"):
+                    self.received_relay[frame["text"]] = time.perf_counter()
+                await self.inbox.put(frame)
+        except websockets.ConnectionClosed:
+            pass
+
+    async def wait(self, predicate: Any, timeout: float = 120.0) -> dict[str, Any]:
+        async def scan() -> dict[str, Any]:
+            while True:
+                frame = await self.inbox.get()
+                if predicate(frame):
+                    return frame
+        return await asyncio.wait_for(scan(), timeout)
+
+    async def ask(self, text: str) -> float:
+        started = time.perf_counter()
+        await self.ws.send(json.dumps({"type": "message", "text": text}))
+        await self.wait(lambda f: f.get("type") == "message" and f.get("sender") == "bot")
+        return (time.perf_counter() - started) * 1000
+
+
+async def run(args: argparse.Namespace, base: str) -> dict[str, Any]:
+    ws_base = base.replace("http", "ws")
+    citizens = [Citizen(ws_base + "/ws/chat") for _ in range(args.citizens)]
+    sem = asyncio.Semaphore(200)
+
+    async def connect(c: Citizen) -> None:
+        async with sem:
+            await c.connect()
+            await c.wait(lambda f: f.get("type") == "message")  # greeting
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(connect(c) for c in citizens))
+    connect_seconds = time.perf_counter() - t0
+
+    async def ask(i: int, c: Citizen) -> float:
+        await asyncio.sleep(args.ramp * i / max(1, len(citizens)))
+        return await c.ask(QUESTIONS[i % len(QUESTIONS)])
+
+    bot_latencies = await asyncio.gather(*(ask(i, c) for i, c in enumerate(citizens)))
+
+    # handoffs and relay
+    pairs_wanted = min(len(citizens), args.agents * 3)
+    handed = citizens[:pairs_wanted]
+    await asyncio.gather(*(c.ws.send(json.dumps({"type": "message", "text": "/handoff_yes"})) for c in handed))
+    await asyncio.gather(*(c.wait(lambda f: f.get("type") == "state" and f.get("state") == "queued") for c in handed))
+    async with httpx.AsyncClient() as http:
+        tokens = [(await http.post(f"{base}/auth/login", json={"username": f"load{i}", "password": args.password}))
+                  .json()["token"] for i in range(args.agents)]
+    agents = [await websockets.connect(f"{ws_base}/ws/agent?token={t}", max_queue=None) for t in tokens]
+    agent_inbox: dict[int, asyncio.Queue[dict[str, Any]]] = {i: asyncio.Queue() for i in range(len(agents))}
+    relay_to_agent: dict[str, float] = {}
+
+    async def agent_reader(i: int) -> None:
+        try:
+            async for raw in agents[i]:
+                frame = json.loads(raw)
+                if frame.get("type") == "message" and frame.get("sender") == "citizen" and frame["text"].startswith("Q"):
+                    relay_to_agent[frame["text"]] = time.perf_counter()
+                await agent_inbox[i].put(frame)
+        except websockets.ConnectionClosed:
+            pass
+
+    for i in range(len(agents)):
+        asyncio.create_task(agent_reader(i))
+    chats: dict[int, list[str]] = {i: [] for i in range(len(agents))}
+    for _round in range(3):
+        for i, ws in enumerate(agents):
+            await ws.send(json.dumps({"type": "accept"}))
+    deadline = time.monotonic() + 60
+    while sum(len(v) for v in chats.values()) < pairs_wanted and time.monotonic() < deadline:
+        for i in range(len(agents)):
+            while not agent_inbox[i].empty():
+                frame = agent_inbox[i].get_nowait()
+                if frame.get("type") == "assigned":
+                    chats[i].append(frame["conversation_id"])
+        await asyncio.sleep(0.05)
+    by_id = {c.conversation_id: c for c in handed}
+    sent_to_citizen: dict[str, float] = {}
+    sent_to_agent: dict[str, float] = {}
+    for round_ in range(args.rounds):
+        sends = []
+        for i, ws in enumerate(agents):
+            for conversation_id in chats[i]:
+                text = f"R{round_}-{conversation_id}"
+                sent_to_citizen[text] = time.perf_counter()
+                sends.append(ws.send(json.dumps({"type": "message", "conversation_id": conversation_id, "text": text})))
+                citizen = by_id[conversation_id]
+                question = f"Q{round_}-{conversation_id}"
+                sent_to_agent[question] = time.perf_counter()
+                sends.append(citizen.ws.send(json.dumps({"type": "message", "text": question})))
+        await asyncio.gather(*sends)
+        await asyncio.sleep(args.round_gap)
+    await asyncio.sleep(3)
+    relay = [(c.received_relay[t] - sent_to_citizen[t]) * 1000 for c in handed for t in c.received_relay
+             if t in sent_to_citizen]
+    relay += [(relay_to_agent[t] - sent_to_agent[t]) * 1000 for t in relay_to_agent if t in sent_to_agent]
+    lost = (len(sent_to_citizen) - sum(len(c.received_relay) for c in handed)) + (len(sent_to_agent) - len(relay_to_agent))
+    open_citizens = sum(1 for c in citizens if c.ws.state is websockets.protocol.State.OPEN)
+    for ws in agents:
+        await ws.close()
+    for c in citizens:
+        await c.ws.close()
+    return {"citizens": args.citizens, "agents": args.agents, "connections_held": open_citizens + len(agents),
+            "connect_seconds": round(connect_seconds, 1),
+            "bot_reply_p50_ms": percentile(bot_latencies, 0.5), "bot_reply_p99_ms": percentile(bot_latencies, 0.99),
+            "chats_with_agents": sum(len(v) for v in chats.values()),
+            "relay_messages": len(sent_to_citizen) + len(sent_to_agent),
+            "relay_p50_ms": percentile(relay, 0.5), "relay_p99_ms": percentile(relay, 0.99),
+            "messages_lost": lost}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--citizens", type=int, default=2000)
+    parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument("--ramp", type=float, default=60.0, help="seconds over which citizens ask their question")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--round-gap", type=float, default=1.0)
+    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument("--password", default="load-test-pass")
+    parser.add_argument("--out", type=Path, default=ROOT / "results/bench_load.json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        server = start_server(Path(tmp), args.port, args.agents, args.password)
+        try:
+            figures = asyncio.run(run(args, f"http://127.0.0.1:{args.port}"))
+            figures["server_rss_mb"] = rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+
+from handoff.queue import MemoryQueue, estimated_wait_seconds
+from handoff.session import IllegalTransition, check_transition
+
+
+@pytest.mark.parametrize(("current", "target"), [("bot", "queued"), ("queued", "with_agent"), ("with_agent", "closed"),
+                                                 ("with_agent", "queued"), ("queued", "bot"), ("bot", "closed")])
+def test_legal_transitions(current: str, target: str) -> None:
+    assert check_transition(current, target) == target
+
+
+@pytest.mark.parametrize(("current", "target"), [("bot", "with_agent"), ("closed", "queued"), ("closed", "bot"),
+                                                 ("with_agent", "bot")])
+def test_illegal_transitions_are_refused(current: str, target: str) -> None:
+    with pytest.raises(IllegalTransition):
+        check_transition(current, target)
+
+
+def test_queue_is_fifo_with_requeue_at_front() -> None:
+    queue = MemoryQueue()
+    for cid in ("a", "b", "c"):
+        queue.enqueue(cid)
+    queue.enqueue("a")  # no duplicates
+    assert queue.pop_next() == "a"
+    queue.enqueue("z", front=True)
+    assert queue.waiting() == ["z", "b", "c"] and queue.position("c") == 3
+    assert queue.remove("b") and not queue.remove("b")
+
+
+def test_estimated_wait_scales_with_agents_and_capacity() -> None:
+    assert estimated_wait_seconds(6, agents_online=2, capacity=3, handle_seconds=120) == 120
+    assert estimated_wait_seconds(1, agents_online=0, capacity=3, handle_seconds=120) == 120  # nobody online: one slot
