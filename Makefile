@@ -13,12 +13,14 @@ export TOKENIZERS_PARALLELISM := false
 
 install: $(STAMP)  ## idempotent: .venv with the project and its test tools
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml web_widget/package.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU build lies on this machine's disk; a plain torch pulls CUDA.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
+	# axe-core (accessibility checks in the browser tests) from the npm registry
+	npm install --prefix web_widget --no-audit --no-fund --silent
 	touch $(STAMP)
 
 var/kb.db: | $(STAMP)
@@ -27,7 +29,7 @@ var/kb.db: | $(STAMP)
 kb: var/kb.db  ## the seeded knowledge base, imported once
 
 model: $(STAMP)  ## train a model only if none exists yet
-	@ls models/*/pipeline.json >/dev/null 2>&1 || $(HOTLINE) train
+	@ls models/*/pipeline.json >/dev/null 2>&1 || ($(HOTLINE) train && $(HOTLINE) deploy)
 
 train: $(STAMP)  ## train a new model version from nlu_data/ and config.yml
 	$(HOTLINE) train

@@ -41,6 +41,11 @@ def _read_pointer(models_dir: Path, name: str) -> str | None:
     return None
 
 
+def deployed_version(models_dir: Path) -> str | None:
+    """The version named by the DEPLOYED pointer, if any."""
+    return _read_pointer(models_dir, DEPLOYED)
+
+
 def deployed(models_dir: Path) -> Path:
     """The deployed model, or the newest one when nothing was deployed yet."""
     value = _read_pointer(models_dir, DEPLOYED)

@@ -63,11 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await hub.restore()
         app.state.nlu, app.state.hub = nlu_service, hub
         app.state.kb_search = KBSearch(list(kb_entries.values()))
-        watcher = asyncio.create_task(_closing_watch(hub))
+        watchers = [asyncio.create_task(_closing_watch(hub)), asyncio.create_task(nlu_service.watch_deployments())]
         yield
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        for watcher in watchers:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         await hub.close()
         nlu_service.close()
         db.close()

@@ -49,5 +49,20 @@ class NLUService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, self.load, directory)
 
+    async def watch_deployments(self, every: float = 2.0) -> None:
+        """Hot deploy: when ``models/DEPLOYED`` names another version, load it and swap.
+
+        Chats in progress are untouched: only the next parse uses the new model. A pointer file
+        (rather than a signal) lets ``hotline deploy`` reach every server process on the host.
+        """
+        while True:
+            await asyncio.sleep(every)
+            wanted = model_store.deployed_version(self.models_dir)
+            if wanted and wanted != self.version:
+                try:
+                    await self.reload(self.models_dir / wanted)
+                except Exception:  # a broken model must not take the server down
+                    log.exception("deploying model %s failed; still serving %s", wanted, self.version)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

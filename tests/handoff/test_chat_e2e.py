@@ -297,3 +297,38 @@ def test_kill_9_mid_chat_then_restart_keeps_the_transcript(kb_project: Path) -> 
         assert take(agent, {conversation_id}) == conversation_id  # still queued after the crash
         again.close()
         agent.close()
+
+
+def test_hot_deploy_and_rollback_keep_open_chats(tmp_path: Path, kb_project: Path) -> None:
+    """Deploy a new model while a chat is open: the chat goes on, the server swaps, rollback works."""
+    import shutil
+    import time
+
+    from bot import model_store
+
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in ("config.yml", "nlu_data"):
+        (home / name).symlink_to(kb_project / name)
+    shutil.copytree(kb_project / "var", home / "var", ignore=shutil.ignore_patterns("chat.db*"))
+    first = model_store.latest(kb_project / "models")
+    shutil.copytree(first, home / "models" / first.name)
+    model_store.deploy(home / "models", first.name)
+    second = home / "models" / "29990101-000000-000000"
+    shutil.copytree(first, second)
+    with running_server(home, env={"HOTLINE_CLOCK": OPEN_CLOCK}) as url:
+        assert httpx.get(f"{url}/health").json()["model"] == first.name
+        citizen = Citizen(url)
+        citizen.say("ATM什麼時候可以領6000")
+        model_store.deploy(home / "models", second.name)
+        deadline = time.monotonic() + 20
+        while httpx.get(f"{url}/health").json()["model"] != second.name:
+            assert time.monotonic() < deadline, "server did not swap to the deployed model"
+            time.sleep(0.5)
+        assert citizen.say("ATM什麼時候可以領6000")["kind"] == "answer"  # same socket, new model
+        assert model_store.rollback(home / "models") == first.name
+        while httpx.get(f"{url}/health").json()["model"] != first.name:
+            assert time.monotonic() < deadline + 20
+            time.sleep(0.5)
+        assert citizen.say("郵局可以領嗎")["sender"] == "bot"
+        citizen.close()

@@ -94,6 +94,8 @@
 
   var ICON_CHAT = '<svg aria-hidden="true" focusable="false" width="26" height="26" viewBox="0 0 24 24">' +
     '<path fill="currentColor" d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z"/></svg>';
+  var ICON_THUMB = '<svg aria-hidden="true" focusable="false" width="18" height="18" viewBox="0 0 24 24">' +
+    '<path fill="currentColor" d="M2 21h3V10H2v11zm20-10a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 2 7.6 7.6c-.4.4-.6.9-.6 1.4V19a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-1z"/></svg>';
   var ICON_CLOSE = '<svg aria-hidden="true" focusable="false" width="20" height="20" viewBox="0 0 24 24">' +
     '<path fill="currentColor" d="M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z"/></svg>';
 
@@ -504,8 +506,10 @@
   function renderFeedback(seq) {
     var given = saved && saved.feedback ? saved.feedback[seq] : undefined;
     var thanks = el("span", { className: "hl-feedback-thanks", text: given === undefined ? "" : "感謝您的回饋" });
-    var up = el("button", { type: "button", className: "hl-vote", "aria-label": "這個回答有幫助", "aria-pressed": given === true ? "true" : "false", text: "👍" });
-    var down = el("button", { type: "button", className: "hl-vote", "aria-label": "這個回答沒有幫助", "aria-pressed": given === false ? "true" : "false", text: "👎" });
+    var up = el("button", { type: "button", className: "hl-vote", "aria-label": "這個回答有幫助", "aria-pressed": given === true ? "true" : "false" });
+    var down = el("button", { type: "button", className: "hl-vote", "aria-label": "這個回答沒有幫助", "aria-pressed": given === false ? "true" : "false" });
+    up.innerHTML = ICON_THUMB; // 👍 as an icon: not every system has an emoji font
+    down.innerHTML = ICON_THUMB.replace("<svg ", '<svg style="transform:rotate(180deg)" ');
     function vote(helpful) {
       send({ type: "feedback", seq: seq, helpful: helpful });
       up.setAttribute("aria-pressed", String(helpful));

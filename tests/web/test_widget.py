@@ -1,0 +1,91 @@
+"""The citizen widget against a real server: a KB answer, text-only rendering, resume after a
+reload, and screenshots at phone and desktop size."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.conftest import KB_SEED
+from tests.web.support import DESKTOP, PHONE, Server, Widget
+
+ANYTHING_ELSE = "還有其他問題需要為您服務嗎"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def kb_answer(entry_id: str) -> str:
+    for line in KB_SEED.read_text(encoding="utf-8").splitlines():
+        if line.strip() and json.loads(line)["id"] == entry_id:
+            return str(json.loads(line)["answer"])
+    raise KeyError(entry_id)
+
+
+def test_a_known_question_gets_the_kb_answer(open_server: Server, citizen_page: Page) -> None:
+    widget = Widget(citizen_page, open_server.url).visit().open()
+    widget.ask("ATM什麼時候可以領6000")
+    answer = widget.log.locator(".hl-kind--answer .hl-bubble")
+    expect(answer).to_contain_text(ANYTHING_ELSE)
+    expect(answer).to_contain_text(kb_answer("ATM-001")[:24])
+    # 👍 on the answer is stored against its seq
+    widget.log.get_by_role("button", name="這個回答有幫助", exact=True).click()
+    expect(widget.log).to_contain_text("感謝您的回饋")
+    seq = int(widget.log.locator(".hl-kind--answer").get_attribute("data-seq") or 0)
+    rows = open_server.wait_rows("SELECT helpful FROM feedback WHERE conversation_id = ? AND seq = ?",
+                                 widget.conversation_id, seq)
+    assert rows == [(1,)]
+
+
+def test_d_markup_in_a_message_is_shown_as_text(open_server: Server, citizen_page: Page) -> None:
+    dialogs: list[str] = []
+    citizen_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    widget = Widget(citizen_page, open_server.url).visit().open()
+    widget.ask(HOSTILE)
+    mine = widget.log.locator(".hl-msg--citizen .hl-bubble")
+    expect(mine).to_have_text(HOSTILE)
+    expect(widget.log.locator(".hl-msg--citizen[data-seq]")).to_have_count(1)  # the server's echo landed
+    widget.wait_for_bot_replies(2)
+    assert widget.root.locator("img").count() == 0
+    # the replayed copy from the server after a reload is text too
+    citizen_page.reload()
+    expect(widget.log.locator(".hl-msg--citizen .hl-bubble")).to_have_text(HOSTILE)
+    assert widget.root.locator("img").count() == 0
+    assert citizen_page.locator("img").count() == 0
+    assert dialogs == []
+
+
+def test_e_reload_resumes_the_conversation(open_server: Server, citizen_page: Page) -> None:
+    widget = Widget(citizen_page, open_server.url).visit().open()
+    widget.ask("ATM什麼時候可以領6000")
+    expect(widget.log.locator(".hl-kind--answer")).to_contain_text(ANYTHING_ELSE)
+    before = widget.stored()
+    citizen_page.reload()
+    expect(widget.panel).to_be_visible()  # it was open: it opens again
+    expect(widget.log).to_contain_text("ATM什麼時候可以領6000")
+    expect(widget.log.locator(".hl-kind--answer")).to_contain_text(ANYTHING_ELSE)
+    expect(widget.log.locator(".hl-msg")).to_have_count(3)  # greeting, question, answer: no duplicates
+    assert widget.conversation_id == before["conversation_id"]
+    # and the conversation goes on where it was
+    widget.ask("郵局什麼時候可以領")
+    expect(widget.log.locator(".hl-kind--answer")).to_have_count(2)
+    assert widget.stored()["last_seq"] > before["last_seq"]
+
+
+def test_g_widget_screenshots(open_server: Server, new_context: Callable[..., BrowserContext],
+                              artifacts: Path) -> None:
+    for name, viewport in (("phone-360x740", PHONE), ("desktop", DESKTOP)):
+        page = new_context(viewport).new_page()
+        widget = Widget(page, open_server.url).visit()
+        page.screenshot(path=artifacts / f"widget-closed-{name}.png")
+        widget.open()
+        widget.ask("ATM什麼時候可以領6000")
+        expect(widget.log.locator(".hl-kind--answer")).to_contain_text(ANYTHING_ELSE)
+        widget.ask("6000")  # too vague: "did you mean" suggestions and the 真人客服 button
+        expect(widget.button("真人客服")).to_be_visible()
+        expect(widget.log.locator(".hl-waiting")).to_have_count(0)
+        box = widget.panel.bounding_box()
+        assert box is not None
+        if viewport is PHONE:  # full screen on a phone
+            assert box["width"] == PHONE["width"] and box["height"] == PHONE["height"]
+        page.screenshot(path=artifacts / f"widget-open-{name}.png")
