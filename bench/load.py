@@ -19,7 +19,7 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
+import random
 import subprocess
 import sys
 import tempfile
@@ -168,19 +168,23 @@ async def run(args: argparse.Namespace, base: str) -> dict[str, Any]:
     by_id = {c.conversation_id: c for c in handed}
     sent_to_citizen: dict[str, float] = {}
     sent_to_agent: dict[str, float] = {}
-    for round_ in range(args.rounds):
-        sends = []
+    async def later(delay: float, key: str, ledger: dict[str, float], ws: Any, frame: dict[str, Any]) -> None:
+        await asyncio.sleep(delay)
+        ledger[key] = time.perf_counter()
+        await ws.send(json.dumps(frame))
+
+    rng = random.Random(7)
+    sends = []
+    for round_ in range(args.rounds):  # every chat sends both ways once per round, at a random moment
+        start = round_ * args.round_gap
         for i, ws in enumerate(agents):
             for conversation_id in chats[i]:
-                text = f"R{round_}-{conversation_id}"
-                sent_to_citizen[text] = time.perf_counter()
-                sends.append(ws.send(json.dumps({"type": "message", "conversation_id": conversation_id, "text": text})))
-                citizen = by_id[conversation_id]
-                question = f"Q{round_}-{conversation_id}"
-                sent_to_agent[question] = time.perf_counter()
-                sends.append(citizen.ws.send(json.dumps({"type": "message", "text": question})))
-        await asyncio.gather(*sends)
-        await asyncio.sleep(args.round_gap)
+                text, question = f"R{round_}-{conversation_id}", f"Q{round_}-{conversation_id}"
+                sends.append(later(start + rng.random() * args.round_gap, text, sent_to_citizen, ws,
+                                   {"type": "message", "conversation_id": conversation_id, "text": text}))
+                sends.append(later(start + rng.random() * args.round_gap, question, sent_to_agent,
+                                   by_id[conversation_id].ws, {"type": "message", "text": question}))
+    await asyncio.gather(*sends)
     await asyncio.sleep(3)
     relay = [(c.received_relay[t] - sent_to_citizen[t]) * 1000 for c in handed for t in c.received_relay
              if t in sent_to_citizen]
@@ -206,7 +210,8 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--ramp", type=float, default=60.0, help="seconds over which citizens ask their question")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--round-gap", type=float, default=1.0)
+    parser.add_argument("--round-gap", type=float, default=2.0,
+                        help="seconds per round: each of the agent chats sends one message each way per round")
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument("--password", default="load-test-pass")
     parser.add_argument("--out", type=Path, default=ROOT / "results/bench_load.json")

@@ -21,6 +21,11 @@ def main(ctx: click.Context) -> None:
 @click.pass_obj
 def serve(settings, host: str | None, port: int | None) -> None:  # type: ignore[no-untyped-def]
     """Run the HTTP/websocket server."""
+    import os
+
+    # Before any OpenMP runtime loads: the encoder's threads would otherwise take both cores
+    # from the event loop and stretch reply latency under load (bench/load.py, README).
+    os.environ.setdefault("OMP_NUM_THREADS", str(settings.nlu_threads))
     import uvicorn
 
     from handoff.app import create_app

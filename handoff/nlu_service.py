@@ -1,8 +1,10 @@
 """The NLU model inside the server: loaded once, parsed off the event loop, swappable live.
 
 Inference runs on one dedicated worker thread: the encoders are not guaranteed thread-safe, and
-one thread keeps a 2-core machine responsive for the websockets. A deploy swaps the pipeline
-reference between two parses; parses already running finish on the old model.
+one thread keeps a 2-core machine responsive for the websockets. Texts that arrive while a parse
+runs are parsed together as one batch (the sentence encoder is cheaper per text in batches), so
+a burst of citizens does not queue up one parse at a time. A deploy swaps the pipeline reference
+between two batches; a batch already running finishes on the old model.
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ class NLUService:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
         self._pipeline: Pipeline | None = None
         self.version: str | None = None
+        self._pending: list[tuple[str, asyncio.Future[dict[str, Any]]]] = []
+        self._draining = False
+        self.max_batch = 32
 
     def load(self, directory: Path | None = None) -> str:
         """Load (or replace with) a model; blocking, call from a thread at start-up or deploy."""
@@ -39,11 +44,35 @@ class NLUService:
         return self._pipeline is not None
 
     async def parse(self, text: str) -> dict[str, Any]:
-        pipeline = self._pipeline
-        if pipeline is None:
+        if self._pipeline is None:
             raise RuntimeError("NLU model not loaded")
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending.append((text, future))
+        if not self._draining:
+            self._draining = True
+            asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        """Parse everything pending, in batches, on the NLU thread."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, pipeline.parse, text)
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+                pipeline = self._pipeline
+                assert pipeline is not None
+                try:
+                    results = await loop.run_in_executor(self._executor, pipeline.parse_batch, [t for t, _ in batch])
+                except Exception as exc:  # every waiting caller hears of it
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), result in zip(batch, results):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._draining = False
 
     async def reload(self, directory: Path | None = None) -> str:
         loop = asyncio.get_running_loop()

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     agent_grace_seconds: float = Field(30.0, description="How long a disconnected agent keeps their chats.")
     citizen_grace_seconds: float = Field(120.0, description="How long a queued citizen may be disconnected "
                                          "before the chat counts as abandoned.")
+    nlu_threads: int = Field(1, description="OpenMP threads of the sentence encoder inside the server.")
     clock: str = Field("", description="ISO timestamp with offset: start the clock there (tests, demos).")
 
     def path(self, value: Path) -> Path:

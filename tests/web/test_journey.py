@@ -3,6 +3,7 @@ takes the chat in the console, answers from the KB, closes with a wrap-up; the c
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,7 @@ def test_b_citizen_to_agent_and_back(open_server: Server, new_context: Callable[
     human.click()
     expect(widget.log).to_contain_text("正在為您轉接真人文字客服")
     expect(widget.queue).to_contain_text("第 1 位")
+    widget.page.screenshot(path=artifacts / "widget-queued-desktop.png")
     conversation_id = widget.conversation_id
     # the payload's echo is shown as the button title, never as "/handoff_yes"
     expect(widget.log.locator(".hl-msg--citizen .hl-bubble").last).to_have_text("真人客服")
@@ -30,7 +32,7 @@ def test_b_citizen_to_agent_and_back(open_server: Server, new_context: Callable[
     console = Console(new_context().new_page(), open_server.url).login("agent1")
     expect(console.queue_items).to_have_count(1)
     expect(console.queue_items.first).to_contain_text(QUESTION)
-    expect(console.queue_items.first).to_contain_text("最佳")  # waited ≤ 7 s, with a text label
+    expect(console.queue_items.first).to_contain_text(re.compile("已等候 0:0[0-9]"))
     chat = console.accept_next()
     transcript = chat.get_by_role("log")
     expect(transcript).to_contain_text(QUESTION)  # the bot part of the conversation came along
@@ -87,3 +89,58 @@ def test_b_citizen_to_agent_and_back(open_server: Server, new_context: Callable[
     expect(widget.log).to_contain_text("很高興為您服務")
     widget.page.wait_for_function("id => JSON.parse(localStorage.getItem('hotline.chat.v1') || '{}')"
                                   ".conversation_id !== id", arg=conversation_id)
+
+
+def test_b_transfer_to_another_agent(open_server: Server, new_context: Callable[..., BrowserContext]) -> None:
+    widget = Widget(new_context().new_page(), open_server.url).visit().open()
+    widget.ask(QUESTION)
+    widget.button("真人客服").click()
+    expect(widget.queue).to_contain_text("第 1 位")
+    first = Console(new_context().new_page(), open_server.url).login("agent1")
+    second = Console(new_context().new_page(), open_server.url).login("agent2")
+    chat = first.accept_next()
+    chat.get_by_label("轉接給（客服帳號）").fill("agent2")
+    chat.get_by_role("button", name="轉接", exact=True).click()
+    expect(chat).to_contain_text("已轉接給其他客服人員")
+    expect(second.tabs).to_have_count(1)
+    taken = second.active_panel()
+    expect(taken).to_contain_text("由 agent1 轉接")
+    expect(taken.get_by_role("log")).to_contain_text(QUESTION)
+    expect(widget.log).to_contain_text("已為您轉接給客服人員 agent2")
+    reply = taken.get_by_label("回覆民眾")
+    reply.fill("您好，我是 agent2，寵物不在發放對象內喔。")
+    taken.get_by_role("button", name="送出", exact=True).click()
+    expect(widget.log.locator(".hl-msg--agent")).to_contain_text("寵物不在發放對象內")
+    taken.get_by_role("button", name="結案", exact=True).click()
+    taken.get_by_label("問題類別").select_option("發放對象與資格")
+    taken.get_by_role("button", name="結案並送出").click()
+    expect(taken).to_contain_text("對話已結案")
+    assert open_server.wait_rows("SELECT agent FROM wrapups WHERE conversation_id = ?",
+                                 widget.conversation_id) == [("agent2",)]
+
+
+def test_queue_wait_is_labelled_by_the_answer_speed_standard(open_server: Server,
+                                                             new_context: Callable[..., BrowserContext],
+                                                             artifacts: Path) -> None:
+    """≤7 s 最佳 (green), ≤15 s 次佳 (amber), 16–30 s 偏慢, ≥31 s 最差 (red): a text label, not colour
+    alone, counted up every second on the client (a fake clock here, so no waiting)."""
+    console_page = new_context().new_page()
+    console_page.clock.install()
+    console = Console(console_page, open_server.url).login("agent1")
+    widget = Widget(new_context().new_page(), open_server.url).visit().open()
+    widget.ask(QUESTION)
+    widget.button("真人客服").click()
+    entry = console.queue_items.first
+    expect(entry.locator(".speed")).to_have_text("最佳")
+    expect(entry).to_have_class(re.compile("queue-item--best"))
+    for seconds, label, key in ((10, "次佳", "good"), (10, "偏慢", "slow"), (15, "最差", "worst")):
+        console_page.clock.run_for(seconds * 1000)
+        expect(entry.locator(".speed")).to_have_text(label)
+        expect(entry).to_have_class(re.compile(f"queue-item--{key}"))
+    console_page.screenshot(path=artifacts / "console-queue-desktop.png")
+    # leave the queue empty for the next test
+    chat = console.accept_next()
+    chat.get_by_role("button", name="結案", exact=True).click()
+    chat.get_by_label("問題類別").select_option("其他")
+    chat.get_by_role("button", name="結案並送出").click()
+    expect(chat).to_contain_text("對話已結案")

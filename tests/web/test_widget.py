@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from tests.conftest import KB_SEED
 from tests.web.support import DESKTOP, PHONE, Server, Widget
@@ -70,6 +70,37 @@ def test_e_reload_resumes_the_conversation(open_server: Server, citizen_page: Pa
     widget.ask("郵局什麼時候可以領")
     expect(widget.log.locator(".hl-kind--answer")).to_have_count(2)
     assert widget.stored()["last_seq"] > before["last_seq"]
+
+
+def test_e_dropped_connection_reconnects_and_sends_what_was_typed(open_server: Server, citizen_page: Page) -> None:
+    """The network drops (the socket is cut and reconnects are refused for a while): the widget says
+    so, keeps what the citizen typed, reconnects with backoff and resumes from last_seq."""
+    sockets: list[WebSocketRoute] = []
+    network = {"up": True}
+
+    def route(ws: WebSocketRoute) -> None:
+        if not network["up"]:
+            ws.close(code=1011, reason="network down")
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    citizen_page.route_web_socket("**/ws/chat", route)
+    widget = Widget(citizen_page, open_server.url).visit().open()
+    widget.ask("ATM什麼時候可以領6000")
+    expect(widget.log.locator(".hl-kind--answer")).to_have_count(1)
+    conversation_id = widget.conversation_id
+
+    network["up"] = False
+    sockets[-1].close()
+    banner = widget.root.locator(".hl-banner--warn")
+    expect(banner).to_contain_text("連線中斷")
+    widget.ask("郵局什麼時候可以領")
+    network["up"] = True
+    expect(banner).to_be_hidden()
+    expect(widget.log.locator(".hl-kind--answer")).to_have_count(2)
+    expect(widget.log.locator(".hl-msg--citizen")).to_have_count(2)
+    assert len(sockets) >= 2 and widget.conversation_id == conversation_id
 
 
 def test_g_widget_screenshots(open_server: Server, new_context: Callable[..., BrowserContext],

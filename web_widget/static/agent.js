@@ -370,6 +370,16 @@ function createChat(id, frame) {
     preview: "",
   };
   tab.append(chat.tabLabel, chat.tabBadge);
+  // when the reply area grows (KB chip, wrap-up form) keep the newest message in view
+  // (a scroll event soon after our own scrolling is ours, not the agent scrolling up to read)
+  chat.pinned = true;
+  chat.autoScrolledAt = 0;
+  chat.transcript.addEventListener("scroll", () => {
+    const t = chat.transcript;
+    if (t.scrollHeight - t.scrollTop - t.clientHeight < 24) chat.pinned = true;
+    else if (Date.now() - chat.autoScrolledAt > 300) chat.pinned = false;
+  });
+  new ResizeObserver(() => { if (chat.pinned) scrollChat(chat); }).observe(chat.transcript);
   chat.title.textContent = `民眾 ${shortId(id)}`;
   chat.transcript.setAttribute("aria-label", `與民眾 ${shortId(id)} 的對話紀錄`);
   const waited = typeof frame.waited_seconds === "number" ? `等候 ${clock(frame.waited_seconds)} 後接聽・` : "";
@@ -456,7 +466,7 @@ function selectChat(id, focusTab) {
     if (selected) {
       chat.unread = 0;
       updateTabLabel(chat);
-      chat.transcript.scrollTop = chat.transcript.scrollHeight;
+      scrollChat(chat);
     }
   }
   const chat = chats.get(id);
@@ -533,11 +543,17 @@ function appendMessage(chat, message, live) {
   const item = el("div", { className: `msg msg--${sender}` }, [head, body]);
   if (typeof message.seq === "number") item.dataset.seq = String(message.seq);
   chat.transcript.append(item);
-  chat.transcript.scrollTop = chat.transcript.scrollHeight;
+  scrollChat(chat);
   if (live && sender === "citizen") {
     hideTyping(chat);
     markUnread(chat);
   }
+}
+
+function scrollChat(chat) {
+  chat.pinned = true;
+  chat.autoScrolledAt = Date.now();
+  chat.transcript.scrollTop = chat.transcript.scrollHeight;
 }
 
 function onMessage(frame) {

@@ -115,7 +115,7 @@
   var statusLine = el("p", { className: "hl-subtitle", id: "hl-subtitle", text: STATUS.bot });
   var closeButton = el("button", { type: "button", className: "hl-icon-button", "aria-label": "關閉客服視窗" });
   closeButton.innerHTML = ICON_CLOSE;
-  var header = el("header", { className: "hl-header" }, [
+  var header = el("div", { className: "hl-header" }, [
     el("div", { className: "hl-emblem", "aria-hidden": "true", text: "普" }),
     el("div", { className: "hl-heading" }, [title, statusLine]),
     closeButton,
@@ -150,6 +150,13 @@
   }, [header, connBanner, queueBanner, log, typingLine, restartBar, composer, footer]);
 
   var root = el("div", { id: "hotline-widget", className: "hl-root", lang: "zh-Hant-TW" }, [panel, launcher]);
+
+  // shown once its stylesheet is in, so the page never flashes an unstyled button
+  root.style.display = "none";
+  function reveal() { root.style.display = ""; }
+  css.addEventListener("load", reveal);
+  css.addEventListener("error", reveal);
+  setTimeout(reveal, 4000);
 
   function mount() {
     document.body.appendChild(root);
@@ -438,9 +445,22 @@
     return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2);
   }
 
+  // Keep the newest message in view, also when banners or the typing line shrink the log, unless
+  // the citizen scrolled up to read. A scroll event soon after our own scrolling is ours, not theirs.
+  var pinned = true;
+  var autoScrolledAt = 0;
+
   function scrollToEnd() {
+    pinned = true;
+    autoScrolledAt = Date.now();
     log.scrollTop = log.scrollHeight;
   }
+
+  log.addEventListener("scroll", function () {
+    if (log.scrollHeight - log.scrollTop - log.clientHeight < 24) pinned = true;
+    else if (Date.now() - autoScrolledAt > 300) pinned = false;
+  });
+  if (window.ResizeObserver) new ResizeObserver(function () { if (pinned) scrollToEnd(); }).observe(log);
 
   function note(text) {
     var item = el("div", { className: "hl-note", role: "note" }, [el("p", { text: text })]);
@@ -587,6 +607,10 @@
       error,
       submit,
     ]);
+    box.addEventListener("input", function (event) {
+      if (event.target.getAttribute("aria-invalid") === "true") event.target.setAttribute("aria-invalid", "false");
+      error.hidden = true;
+    });
     box.addEventListener("submit", function (event) {
       event.preventDefault();
       var missing = [];
