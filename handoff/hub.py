@@ -13,7 +13,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,19 +106,21 @@ class Hub:
                 presence.chats.add(row["id"])
         for username, presence in self.agents.items():
             if presence.connections == 0:
-                self._schedule(f"agent:{username}", self.config.agent_grace_seconds, self._agent_gone(username))
+                self._schedule(f"agent:{username}", self.config.agent_grace_seconds, lambda: self._agent_gone(username))
         for row in rows:  # citizens have a grace period to reconnect after a restart too
-            self._schedule(f"citizen:{row['id']}", self.config.citizen_grace_seconds, self._citizen_gone(row["id"]))
+            self._schedule(f"citizen:{row['id']}", self.config.citizen_grace_seconds,
+                           lambda cid=row["id"]: self._citizen_gone(cid))
         log.info("restored %d queued and %d assigned chats", len(self.queue.waiting()),
                  sum(len(p.chats) for p in self.agents.values()))
 
-    def _schedule(self, key: str, delay: float, coro: Any) -> None:
+    def _schedule(self, key: str, delay: float, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action()`` after ``delay`` unless cancelled (the coroutine is made only then)."""
         self._cancel(key)
 
         async def later() -> None:
             await asyncio.sleep(delay)
             self._timers.pop(key, None)
-            await coro
+            await action()
 
         self._timers[key] = asyncio.create_task(later())
 
@@ -157,7 +159,7 @@ class Hub:
             return
         self._citizen_connections.pop(conversation_id, None)
         self._schedule(f"citizen:{conversation_id}", self.config.citizen_grace_seconds,
-                       self._citizen_gone(conversation_id))
+                       lambda: self._citizen_gone(conversation_id))
 
     async def _citizen_gone(self, conversation_id: str) -> None:
         """No citizen connection for the grace period: a queued or assigned chat is abandoned."""
@@ -200,19 +202,19 @@ class Hub:
         decision = self.policy.decide(state, parse, self.hours.accepts_handoff(self.clock.now()))
         log.info("turn %s intent=%s conf=%.2f fallback=%s text=%s", conversation["id"], parse["intent"]["name"],
                  parse["intent"]["confidence"], parse.get("fallback_reason"), mask(text)[:80])
-        await self._bot_say(conversation["id"], decision.replies, answered=decision.answered)
-        await self.store.update_conversation(conversation["id"], dialogue=json.dumps(state.to_dict()),
-                                             last_intent=parse["intent"]["name"])
+        await self._bot_say(conversation["id"], decision.replies, answered=decision.answered,
+                            updates={"dialogue": json.dumps(state.to_dict()), "last_intent": parse["intent"]["name"]})
         if decision.action == "queue":
             await self.enqueue(conversation["id"])
 
-    async def _bot_say(self, conversation_id: str, replies: list[Reply], answered: bool = False) -> None:
-        for index, reply in enumerate(replies):
-            payload = {"buttons": reply.buttons, "form": reply.form, "intent": reply.intent}
-            counters = {"bot_turns": 1, **({"answered_turns": 1} if answered and index == 0 else {})}
-            message = await self.store.add_message(conversation_id, "bot", reply.text, kind=reply.kind,
-                                                   payload={k: v for k, v in payload.items() if v},
-                                                   counters=counters)
+    async def _bot_say(self, conversation_id: str, replies: list[Reply], answered: bool = False,
+                       updates: dict[str, Any] | None = None) -> None:
+        """Store the bot's replies (and conversation updates) in one transaction, then publish."""
+        rows = [(reply.text, reply.kind, {k: v for k, v in
+                 {"buttons": reply.buttons, "form": reply.form, "intent": reply.intent}.items() if v})
+                for reply in replies]
+        counters = {"bot_turns": len(replies), **({"answered_turns": 1} if answered else {})}
+        for message in await self.store.add_bot_messages(conversation_id, rows, counters, updates or {}):
             await self.broker.publish(conversation_channel(conversation_id), message_event(message))
 
     async def _system_say(self, conversation: dict[str, Any], text: str, kind: str,
@@ -294,16 +296,21 @@ class Hub:
     def online_agents(self) -> list[AgentPresence]:
         return [a for a in self.agents.values() if a.connections > 0]
 
+    def queue_status(self, conversation_id: str) -> dict[str, Any]:
+        """The ``queue`` frame for one waiting citizen."""
+        position = self.queue.position(conversation_id) or 1
+        online = self.online_agents()
+        capacity = max((a.capacity for a in online), default=self.config.default_capacity)
+        return {"type": "queue", "position": position,
+                "estimated_wait_seconds": estimated_wait_seconds(position, len(online), capacity, self.handle_seconds())}
+
     async def broadcast_queue(self) -> None:
         waiting = self.queue.waiting()
         online = self.online_agents()
-        capacity = max((a.capacity for a in online), default=self.config.default_capacity)
         entries = []
         now = time.time()
         for position, conversation_id in enumerate(waiting, start=1):
-            eta = estimated_wait_seconds(position, len(online), capacity, self.handle_seconds())
-            await self.broker.publish(conversation_channel(conversation_id),
-                                      {"type": "queue", "position": position, "estimated_wait_seconds": eta})
+            await self.broker.publish(conversation_channel(conversation_id), self.queue_status(conversation_id))
             conversation = await self.store.get_conversation(conversation_id)
             preview = ""
             if conversation:
@@ -349,7 +356,7 @@ class Hub:
             return
         presence.connections = max(0, presence.connections - 1)
         if presence.connections == 0:
-            self._schedule(f"agent:{username}", self.config.agent_grace_seconds, self._agent_gone(username))
+            self._schedule(f"agent:{username}", self.config.agent_grace_seconds, lambda: self._agent_gone(username))
             await self.broadcast_queue()
 
     async def _agent_gone(self, username: str) -> None:

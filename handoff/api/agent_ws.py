@@ -38,11 +38,16 @@ async def agent(ws: WebSocket) -> None:
         await hub.broadcast_queue()
         try:
             while True:
+                frame: dict[str, Any] | None = None
                 try:
                     frame = await receive_frame(ws, limiter)
                     await _handle(frame, hub, username, outbox)
                 except (FrameError, HubError) as exc:
-                    outbox.put(error(exc.code, str(exc)))
+                    failed = error(exc.code, str(exc))
+                    for key in ("conversation_id", "client_id"):  # which chat the error is about
+                        if isinstance(frame, dict) and frame.get(key) is not None:
+                            failed[key] = frame[key]
+                    outbox.put(failed)
         except WebSocketDisconnect:
             pass
         finally:

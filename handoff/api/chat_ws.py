@@ -41,11 +41,16 @@ async def chat(ws: WebSocket) -> None:
     conversation_id = conversation["id"]
     async with hub.broker.subscribe(conversation_channel(conversation_id)) as inbox:
         outbox = Outbox(ws, inbox)
-        outbox.put({"type": "welcome", "conversation_id": conversation_id, "token": token,
-                    "state": conversation["state"], "resumed": resumed})
+        welcome = {"type": "welcome", "conversation_id": conversation_id, "token": token,
+                   "state": conversation["state"], "resumed": resumed}
+        if conversation["state"] == "with_agent":
+            welcome["agent"] = conversation["agent"]
+        outbox.put(welcome)
         outbox.sent_seq[""] = last_seq
         for message in await hub.store.messages_since(conversation_id, last_seq):
             outbox.put(message_event(message))
+        if conversation["state"] == "queued":
+            outbox.put(hub.queue_status(conversation_id))
         hub.citizen_connected(conversation_id)
         outbox.start()
         try:

@@ -90,6 +90,30 @@ class SQLConversationStore:
 
         return await self.db.write(write)
 
+    async def add_bot_messages(self, conversation_id: str, rows: list[tuple[str, str, dict[str, Any]]],
+                               counters: dict[str, int], updates: dict[str, Any]) -> list[dict[str, Any]]:
+        """Several bot messages (text, kind, payload) and conversation updates, one transaction."""
+        now = time.time()
+
+        def write(c: Connection) -> list[dict[str, Any]]:
+            seq = c.execute(select(func.coalesce(func.max(messages.c.seq), 0))
+                            .where(messages.c.conversation_id == conversation_id)).scalar_one()
+            stored = []
+            for offset, (text, kind, payload) in enumerate(rows, start=1):
+                row = {"conversation_id": conversation_id, "seq": seq + offset, "sender": "bot", "text": text,
+                       "kind": kind, "payload": json.dumps(payload, ensure_ascii=False) if payload else None,
+                       "agent": None, "created_at": now}
+                stored.append({**row, "payload": payload})
+            if stored:
+                c.execute(insert(messages), [{**r, "payload": json.dumps(r["payload"], ensure_ascii=False)
+                                              if r["payload"] else None} for r in stored])
+            bumps = {k: getattr(conversations.c, k) + v for k, v in counters.items()}
+            c.execute(update(conversations).where(conversations.c.id == conversation_id)
+                      .values(updated_at=now, **bumps, **updates))
+            return stored
+
+        return await self.db.write(write)
+
     async def messages_since(self, conversation_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
         def q(c: Connection) -> list[Any]:
             return list(c.execute(select(messages).where(messages.c.conversation_id == conversation_id,

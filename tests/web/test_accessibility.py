@@ -51,3 +51,22 @@ def test_f_console_has_no_serious_axe_violations(open_server: Server,
     chat.get_by_role("button", name="結案並送出").click()
     expect(chat).to_contain_text("對話已結案")
     assert serious(run_axe(widget.page)) == [], "widget with the survey"
+
+
+def test_f_widget_works_from_the_keyboard(open_server: Server, new_context: Callable[..., BrowserContext]) -> None:
+    widget = Widget(new_context().new_page(), open_server.url).visit()
+    page = widget.page
+    widget.launcher.focus()
+    page.keyboard.press("Enter")
+    expect(widget.panel).to_be_visible()
+    expect(widget.input).to_be_focused()
+    page.keyboard.type("6000")
+    page.keyboard.press("Enter")
+    first_suggestion = widget.log.locator(".hl-chip").first
+    expect(first_suggestion).to_be_visible()
+    first_suggestion.focus()
+    page.keyboard.press("Enter")  # a suggestion button answers like a click
+    expect(widget.log.locator(".hl-kind--answer")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(widget.panel).to_be_hidden()
+    expect(widget.launcher).to_be_focused()

@@ -59,6 +59,7 @@
   var surveyPending = false;
   var lastSender = null;
   var unread = 0;
+  var seenUpTo = saved ? saved.last_seq || 0 : 0; // messages up to here were on screen before a reload
 
   function load() {
     try {
@@ -322,7 +323,7 @@
     if (frame.sender !== "citizen") {
       hideBotWait();
       if (frame.sender === "agent") hideTyping();
-      if (panel.hidden) { unread += 1; updateBadge(); }
+      if (panel.hidden && frame.seq > seenUpTo) { unread += 1; updateBadge(); }
     }
     renderMessage(frame);
     if (frame.kind === "goodbye" || frame.kind === "callback_saved") {
