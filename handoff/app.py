@@ -14,13 +14,15 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.dialogue import HotlinePolicy
 from bot.hours import StaffedHours, clock_from_env
-from handoff.api import agent_ws, auth, chat_ws, health, nlu, pages, rest_channel, staff
+from bot.intents import CONVERSATION_INTENTS
+from handoff.api import agent_ws, auth, chat_ws, engineer, health, nlu, pages, rest_channel, staff
 from handoff.broker import MemoryBroker
 from handoff.hub import Hub, HubConfig
 from handoff.nlu_service import NLUService
 from handoff.queue import MemoryQueue
 from handoff.settings import Settings, get_settings
 from handoff.storage.database import Database
+from handoff.storage.misslog import MissLog
 from handoff.storage.store import SQLConversationStore
 from kb_sync.search import KBSearch
 from kb_sync.store import KnowledgeBase
@@ -51,7 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nlu_service = NLUService(settings.path(settings.models_dir))
         await nlu_service.reload()
-        kb_entries = {e["id"]: e for e in KnowledgeBase(settings.kb_db).entries()}
+        kb = KnowledgeBase(settings.kb_db)
+        kb_entries = {e["id"]: e for e in kb.entries()}
         policy_raw, hours_raw = _policy_config(settings.path(settings.config_path))
         hours = StaffedHours.from_config(hours_raw)
         db = Database(settings.chat_database_url)
@@ -59,10 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   policy=HotlinePolicy.from_config(policy_raw, kb_entries.get, hours.describe()), hours=hours,
                   clock=clock_from_env({"HOTLINE_CLOCK": settings.clock} if settings.clock else None),
                   config=HubConfig(agent_grace_seconds=settings.agent_grace_seconds,
-                                   citizen_grace_seconds=settings.citizen_grace_seconds))
+                                   citizen_grace_seconds=settings.citizen_grace_seconds),
+                  misslog=MissLog(db))
         await hub.restore()
         app.state.nlu, app.state.hub = nlu_service, hub
         app.state.kb_search = KBSearch(list(kb_entries.values()))
+        app.state.kb = kb
+        app.state.train_lock = asyncio.Lock()
+        app.state.known_intents = lambda: [*kb_entries, *CONVERSATION_INTENTS]
         watchers = [asyncio.create_task(_closing_watch(hub)), asyncio.create_task(nlu_service.watch_deployments())]
         yield
         for watcher in watchers:
@@ -75,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    for module in (health, nlu, auth, staff, rest_channel, chat_ws, agent_ws, pages):
+    for module in (health, nlu, auth, staff, engineer, rest_channel, chat_ws, agent_ws, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static", check_dir=False), name="static")
     return app

@@ -32,7 +32,14 @@ async def _staff(request: Request, authorization: Annotated[str | None, Header()
     return user
 
 
+async def _engineer(user: Annotated[dict[str, Any], Depends(_staff)]) -> dict[str, Any]:
+    if user["role"] not in ("engineer", "supervisor"):
+        raise HTTPException(403, "semantic engineers and supervisors only")
+    return user
+
+
 NLUDep = Annotated[NLUService, Depends(_nlu)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 HubDep = Annotated[Hub, Depends(_hub)]
 CurrentStaff = Annotated[dict[str, Any], Depends(_staff)]
+CurrentEngineer = Annotated[dict[str, Any], Depends(_engineer)]

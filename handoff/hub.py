@@ -26,6 +26,7 @@ from handoff.broker import MemoryBroker
 from handoff.nlu_service import NLUService
 from handoff.queue import AgentPresence, QueueBackend, estimated_wait_seconds
 from handoff.session import SessionState, check_transition
+from handoff.storage.misslog import MissLog
 from handoff.storage.store import SQLConversationStore
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class Hub:
     hours: StaffedHours
     clock: Clock
     config: HubConfig = field(default_factory=HubConfig)
+    misslog: MissLog | None = None
     agents: dict[str, AgentPresence] = field(default_factory=dict)
     _citizen_connections: dict[str, int] = field(default_factory=dict)
     _timers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
@@ -183,7 +185,7 @@ class Hub:
                 on_stored(message)
             await self._publish_message(conversation, message)
             if conversation["state"] == SessionState.BOT:
-                await self._bot_turn(conversation, text)
+                await self._bot_turn(conversation, text, message["seq"])
             return message
 
     async def _understand(self, text: str) -> dict[str, Any]:
@@ -196,26 +198,39 @@ class Hub:
                         "fallback_reason": None}
         return await self.nlu.parse(text)
 
-    async def _bot_turn(self, conversation: dict[str, Any], text: str) -> None:
+    async def _bot_turn(self, conversation: dict[str, Any], text: str, citizen_seq: int) -> None:
         parse = await self._understand(text)
         state = DialogueState.from_dict(json.loads(conversation["dialogue"] or "{}"))
         decision = self.policy.decide(state, parse, self.hours.accepts_handoff(self.clock.now()))
         log.info("turn %s intent=%s conf=%.2f fallback=%s text=%s", conversation["id"], parse["intent"]["name"],
                  parse["intent"]["confidence"], parse.get("fallback_reason"), mask(text)[:80])
-        await self._bot_say(conversation["id"], decision.replies, answered=decision.answered,
-                            updates={"dialogue": json.dumps(state.to_dict()), "last_intent": parse["intent"]["name"]})
+        stored = await self._bot_store(conversation["id"], decision.replies, answered=decision.answered,
+                                       updates={"dialogue": json.dumps(state.to_dict()),
+                                                "last_intent": parse["intent"]["name"]})
+        if self.misslog:  # logged before the citizen sees the reply, so the log is never behind
+            await self.misslog.record(conversation["id"], citizen_seq, stored[0]["seq"] if stored else None, text,
+                                      parse, decision.answered, self.nlu.version)
+        await self._publish_bot(conversation["id"], stored)
         if decision.action == "queue":
+            if self.misslog:
+                await self.misslog.mark_last_question(conversation["id"], "handoff")
             await self.enqueue(conversation["id"])
 
-    async def _bot_say(self, conversation_id: str, replies: list[Reply], answered: bool = False,
-                       updates: dict[str, Any] | None = None) -> None:
-        """Store the bot's replies (and conversation updates) in one transaction, then publish."""
+    async def _bot_store(self, conversation_id: str, replies: list[Reply], answered: bool = False,
+                         updates: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Store the bot's replies (and conversation updates) in one transaction."""
         rows = [(reply.text, reply.kind, {k: v for k, v in
                  {"buttons": reply.buttons, "form": reply.form, "intent": reply.intent}.items() if v})
                 for reply in replies]
         counters = {"bot_turns": len(replies), **({"answered_turns": 1} if answered else {})}
-        for message in await self.store.add_bot_messages(conversation_id, rows, counters, updates or {}):
+        return await self.store.add_bot_messages(conversation_id, rows, counters, updates or {})
+
+    async def _publish_bot(self, conversation_id: str, stored: list[dict[str, Any]]) -> None:
+        for message in stored:
             await self.broker.publish(conversation_channel(conversation_id), message_event(message))
+
+    async def _bot_say(self, conversation_id: str, replies: list[Reply]) -> None:
+        await self._publish_bot(conversation_id, await self._bot_store(conversation_id, replies))
 
     async def _system_say(self, conversation: dict[str, Any], text: str, kind: str,
                           form: dict[str, Any] | None = None) -> None:
@@ -264,6 +279,8 @@ class Hub:
     async def feedback(self, conversation_id: str, seq: int, helpful: bool) -> None:
         await self._get(conversation_id)
         await self.store.add_feedback(conversation_id, seq, helpful)
+        if not helpful and self.misslog:
+            await self.misslog.mark_unhelpful(conversation_id, seq)
 
     async def _get(self, conversation_id: str) -> dict[str, Any]:
         conversation = await self.store.get_conversation(conversation_id)
@@ -419,6 +436,8 @@ class Hub:
                                                    payload={"kb_id": kb_id} if kb_id else None, agent=username,
                                                    counters={"agent_turns": 1})
             await self._publish_message(conversation, message)
+            if kb_id and self.misslog:
+                await self.misslog.suggest_label(conversation_id, kb_id)
             return message
 
     async def transfer(self, username: str, conversation_id: str, to: str) -> None:

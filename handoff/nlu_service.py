@@ -40,6 +40,14 @@ class NLUService:
         return directory.name
 
     @property
+    def pipeline(self) -> Pipeline | None:
+        return self._pipeline
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        """Run ``fn`` on the NLU thread (the encoders are used from that thread only)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    @property
     def ready(self) -> bool:
         return self._pipeline is not None
 

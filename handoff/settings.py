@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     agent_grace_seconds: float = Field(30.0, description="How long a disconnected agent keeps their chats.")
     citizen_grace_seconds: float = Field(120.0, description="How long a queued citizen may be disconnected "
                                          "before the chat counts as abandoned.")
+    regression_set: Path = Field(Path("../shared/eval/dev.jsonl"),
+                                 description="Questions every candidate model is compared on (plus labelled misses).")
+    gate_max_success_drop: float = Field(0.0, description="Deploy gate: largest success drop allowed.")
+    gate_max_wrong_rise: float = Field(0.0, description="Deploy gate: largest rise of the wrong-answer rate allowed.")
     nlu_threads: int = Field(1, description="OpenMP threads of the sentence encoder inside the server.")
     clock: str = Field("", description="ISO timestamp with offset: start the clock there (tests, demos).")
 

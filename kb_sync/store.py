@@ -78,7 +78,20 @@ class KnowledgeBase:
     def history(self) -> list[dict[str, Any]]:
         return list(self.db["entry_history"].rows_where(order_by="revision, entry_id"))
 
+    def drafts(self) -> list[dict[str, Any]]:
+        return list(self.db["entries"].rows_where("status = 'draft'", order_by="id"))
+
     # writing -----------------------------------------------------------------------------
+    def add_draft(self, question: str, category: str, examples: list[str] | None = None) -> str:
+        """A proposed entry awaiting a supervisor's answer and approval; returns its id."""
+        number = self.db["entries"].count_where("id like 'DRAFT-%'") + 1
+        draft_id = f"DRAFT-{number:03d}"
+        self.db["entries"].insert({"id": draft_id, "category": category, "agency": "待確認", "question": question,
+                                   "answer": "", "status": "draft", "revision": 0, "updated_at": _now()})
+        if examples:
+            self.db["draft_examples"].insert_all([{"entry_id": draft_id, "text": t} for t in examples])
+        return draft_id
+
     def diff(self, entries: list[Entry], full: bool = True) -> ImportDiff:
         current = {row["id"]: row for row in self.entries()}
         diff = ImportDiff(revision=None)

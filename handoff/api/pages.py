@@ -25,3 +25,8 @@ async def demo() -> FileResponse:
 @router.get("/agent", include_in_schema=False)
 async def agent_console() -> FileResponse:
     return _page("agent.html")
+
+
+@router.get("/engineer", include_in_schema=False)
+async def engineer_page() -> FileResponse:
+    return _page("engineer.html")

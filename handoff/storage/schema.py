@@ -101,3 +101,27 @@ auth_tokens = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
 )
+
+turns = Table(
+    # The miss log: one row per citizen turn the bot handled, text masked (bot/pii.py).
+    "turns", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(40), ForeignKey("conversations.id"), nullable=False, index=True),
+    Column("citizen_seq", Integer, nullable=False),
+    Column("reply_seq", Integer),
+    Column("text_masked", Text, nullable=False),
+    Column("intent", String(64)),
+    Column("confidence", Float),
+    Column("ranking", Text),
+    Column("fallback_reason", String(24)),
+    Column("question", Boolean, nullable=False),
+    Column("answered", Boolean, nullable=False),
+    Column("miss", Boolean, nullable=False, index=True),
+    Column("miss_reason", String(24)),
+    Column("suggested_label", String(64)),
+    Column("label_source", String(24)),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("label", String(64)),
+    Column("model_version", String(40)),
+    Column("created_at", Float, nullable=False),
+)

@@ -130,3 +130,30 @@ def serious(violations: list[dict]) -> list[str]:
     """One line per serious or critical violation, with the offending nodes, for the assertion message."""
     return [f"{v['id']} ({v['impact']}): {v['help']} → {[n['target'] for n in v['nodes']][:5]}"
             for v in violations if v.get("impact") in ("serious", "critical")]
+
+
+class EngineerPage:
+    """The semantic engineer page (/engineer): miss clusters, models, match rate."""
+
+    def __init__(self, page: Page, url: str) -> None:
+        self.page, self.url = page, url
+        self.clusters = page.get_by_role("list", name="未命中問題群組").locator(":scope > li")
+        self.models_status = page.locator("#models-status")
+        self.models_error = page.locator("#models-error")
+        self.comparison = page.locator("#comparison")
+        self.rate_table = page.get_by_role("table", name="每日匹配成功率")
+
+    def login(self, username: str = "engineer1", password: str = "password1") -> EngineerPage:
+        self.page.goto(self.url + "/engineer")
+        self.page.get_by_label("帳號", exact=True).fill(username)
+        self.page.get_by_label("密碼", exact=True).fill(password)
+        self.page.get_by_role("button", name="登入").click()
+        expect(self.page.get_by_role("heading", name="未命中問題分群")).to_be_visible()
+        return self
+
+    def cluster_with(self, text: str) -> Locator:
+        """The cluster card holding a (masked) question."""
+        return self.clusters.filter(has=self.page.get_by_text(text, exact=True))
+
+    def button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=name, exact=True)

@@ -1,0 +1,108 @@
+"""The semantic engineer's loop, shared by the engineer page (API) and the CLI: review clusters
+of misses, label them into nlu_data/, propose new intents, and gate deploys on a regression set."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot import model_store
+from bot.clustering import cluster
+from bot.compare import Comparison, compare
+from bot.evaluate import EvalRow, read_eval_file
+from bot.pipeline import Pipeline
+from bot.training_data import add_examples
+from handoff.storage.misslog import MissLog
+from kb_sync.store import KnowledgeBase
+
+LABEL_FILE = "labelled_misses.yml"
+
+
+class ReviewError(ValueError):
+    """A review action that cannot be done (unknown intent, nothing selected…)."""
+
+
+def clusters(misses: list[dict[str, Any]], vectors: np.ndarray) -> list[dict[str, Any]]:
+    """Open misses grouped by similarity (``vectors``: one embedding per miss), largest first."""
+    if not misses:
+        return []
+    numbers = cluster(vectors)
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for number, miss in zip(numbers, misses):
+        grouped.setdefault(number, []).append(miss)
+    result = []
+    for number in sorted(grouped):
+        items = grouped[number]
+        labels = [m["suggested_label"] for m in items if m["suggested_label"]]
+        predicted = [m["intent"] for m in items if m["intent"]]
+        result.append({
+            "cluster": number, "count": len(items),
+            "first_seen": min(m["created_at"] for m in items), "last_seen": max(m["created_at"] for m in items),
+            "suggested_label": max(set(labels), key=labels.count) if labels else None,
+            "top_predicted": max(set(predicted), key=predicted.count) if predicted else None,
+            "items": [{k: m[k] for k in ("id", "conversation_id", "citizen_seq", "text_masked", "intent", "confidence",
+                                         "miss_reason", "suggested_label", "label_source", "created_at")}
+                      for m in items],
+        })
+    return result
+
+
+async def label(misslog: MissLog, ids: list[int], intent: str, nlu_dir: Path, known: set[str]) -> int:
+    """Write the turns' (masked) texts as examples of ``intent``; returns how many were written."""
+    if intent not in known:
+        raise ReviewError(f"unknown intent {intent!r}: label to a KB id or propose a new intent")
+    turns = [t for t in await misslog.get(ids) if t["status"] == "open"]
+    if not turns:
+        raise ReviewError("none of these misses is open")
+    written = add_examples(nlu_dir / LABEL_FILE, intent, [t["text_masked"] for t in turns])
+    await misslog.set_status([t["id"] for t in turns], "labelled", intent)
+    return written
+
+
+async def ignore(misslog: MissLog, ids: list[int]) -> int:
+    return await misslog.set_status(ids, "ignored")
+
+
+async def propose(misslog: MissLog, kb: KnowledgeBase, ids: list[int], question: str, category: str) -> str:
+    """A draft KB entry (not live until a supervisor approves it with its answer)."""
+    if not question.strip():
+        raise ReviewError("a proposed intent needs a question")
+    draft_id = kb.add_draft(question.strip(), category.strip() or "待分類",
+                            examples=[t["text_masked"] for t in await misslog.get(ids)])
+    await misslog.set_status(ids, "proposed", draft_id)
+    return draft_id
+
+
+async def regression_rows(dev_set: Path, misslog: MissLog) -> list[EvalRow]:
+    rows = read_eval_file(dev_set) if dev_set.is_file() else []
+    rows += [EvalRow(t["text"], t["intent"], []) for t in await misslog.labelled()]
+    return rows
+
+
+def gate(models_dir: Path, candidate: str, rows: list[EvalRow], margins: tuple[float, float]) -> Comparison | None:
+    """Compare ``candidate`` with the deployed model; None when nothing is deployed yet."""
+    current = model_store.deployed_version(models_dir)
+    if current is None or current == candidate:
+        return None
+    return compare(Pipeline.load(models_dir / candidate), Pipeline.load(models_dir / current), rows, *margins)
+
+
+def deploy_checked(models_dir: Path, candidate: str, comparison: Comparison | None, force: bool,
+                   reason: str | None, who: str) -> str | None:
+    """Deploy unless the gate refused; forcing needs a reason, which is logged."""
+    if comparison is not None and not comparison.allowed:
+        if not force:
+            raise ReviewError("deploy refused: " + "; ".join(comparison.reasons))
+        if not reason or not reason.strip():
+            raise ReviewError("forcing a refused deploy needs a reason")
+    previous = model_store.deploy(models_dir, candidate)
+    entry = {"at": time.time(), "version": candidate, "previous": previous, "by": who, "forced": bool(force),
+             "reason": reason, "gate": comparison.as_dict() if comparison else None}
+    with (models_dir / "deploy_log.jsonl").open("a", encoding="utf-8") as log:
+        log.write(json.dumps({**entry, "gate": {k: v for k, v in (entry["gate"] or {}).items()
+                                                 if k in ("candidate", "deployed", "allowed", "reasons")}},
+                             ensure_ascii=False) + "\n")
+    return previous

@@ -1,0 +1,110 @@
+"""The miss log: every citizen turn the bot handled, with its prediction, text masked.
+
+A turn is a *miss* when the bot fell back (low confidence, ambiguous, out of scope), when it led
+to a handoff, or when the citizen marked the answer unhelpful (👎); a suggestion list the citizen
+ignored stays a miss with that reason. Raw text never reaches this table: only ``bot.pii.mask``
+output does.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from bot.intents import CHITCHAT_INTENTS, is_faq
+from bot.pii import mask
+from handoff.storage.database import Database
+from handoff.storage.schema import turns
+
+
+def is_question(intent: str, reason: str | None, text: str) -> bool:
+    """Counts for the match rate: not chit-chat, not a button press, not empty."""
+    return not text.startswith("/") and intent not in CHITCHAT_INTENTS and reason != "no_content"
+
+
+class MissLog:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(self, conversation_id: str, citizen_seq: int, reply_seq: int | None, text: str,
+                     parse: dict[str, Any], answered: bool, model_version: str | None) -> int:
+        reason = parse.get("fallback_reason")
+        top = parse["intent_ranking"][0] if parse.get("intent_ranking") else {"name": None, "confidence": 0.0}
+        question = is_question(top["name"] or "", reason, text)
+        miss = question and not answered and reason is not None
+        row = {"conversation_id": conversation_id, "citizen_seq": citizen_seq, "reply_seq": reply_seq,
+               "text_masked": mask(text)[:2000], "intent": top["name"], "confidence": top["confidence"],
+               "ranking": json.dumps(parse.get("intent_ranking", [])[:3]), "fallback_reason": reason,
+               "question": question, "answered": answered, "miss": miss, "miss_reason": reason if miss else None,
+               "status": "open", "model_version": model_version, "created_at": time.time()}
+
+        def write(c: Connection) -> int:
+            if text.startswith("/") and is_faq(text[1:]):  # a clicked suggestion labels the miss before it
+                c.execute(update(turns).where(and_(turns.c.conversation_id == conversation_id, turns.c.miss,
+                                                   turns.c.suggested_label.is_(None)))
+                          .values(suggested_label=text[1:], label_source="suggestion_click"))
+            return int(c.execute(insert(turns).values(row)).inserted_primary_key[0])
+
+        return await self.db.write(write)
+
+    async def mark_last_question(self, conversation_id: str, reason: str) -> None:
+        """The latest question turn becomes a miss (a handoff followed it)."""
+        def write(c: Connection) -> None:
+            last = c.execute(select(turns.c.id).where(turns.c.conversation_id == conversation_id, turns.c.question)
+                             .order_by(turns.c.id.desc()).limit(1)).scalar()
+            if last is not None:
+                c.execute(update(turns).where(turns.c.id == last, turns.c.miss.is_(False))
+                          .values(miss=True, miss_reason=reason))
+
+        await self.db.write(write)
+
+    async def mark_unhelpful(self, conversation_id: str, reply_seq: int) -> None:
+        await self.db.write(lambda c: c.execute(
+            update(turns).where(turns.c.conversation_id == conversation_id, turns.c.reply_seq == reply_seq)
+            .values(miss=True, miss_reason="unhelpful")))
+
+    async def suggest_label(self, conversation_id: str, kb_id: str) -> None:
+        """An agent answered with a KB entry: that entry is the suggested label of the chat's misses."""
+        await self.db.write(lambda c: c.execute(
+            update(turns).where(turns.c.conversation_id == conversation_id, turns.c.miss,
+                                turns.c.status == "open")
+            .values(suggested_label=kb_id, label_source="agent_answer")))
+
+    # review ---------------------------------------------------------------------------------
+    async def open_misses(self, limit: int = 2000) -> list[dict[str, Any]]:
+        rows = await self.db.read(lambda c: list(c.execute(
+            select(turns).where(turns.c.miss, turns.c.status == "open").order_by(turns.c.id.desc()).limit(limit))))
+        return [dict(r._mapping) for r in rows]
+
+    async def get(self, ids: list[int]) -> list[dict[str, Any]]:
+        rows = await self.db.read(lambda c: list(c.execute(select(turns).where(turns.c.id.in_(ids)))))
+        return [dict(r._mapping) for r in rows]
+
+    async def set_status(self, ids: list[int], status: str, label: str | None = None) -> int:
+        return int(await self.db.write(lambda c: c.execute(
+            update(turns).where(turns.c.id.in_(ids), turns.c.status == "open")
+            .values(status=status, label=label)).rowcount))
+
+    async def labelled(self) -> list[dict[str, Any]]:
+        rows = await self.db.read(lambda c: list(c.execute(
+            select(turns.c.text_masked, turns.c.label).where(turns.c.status == "labelled"))))
+        return [{"text": r.text_masked, "intent": r.label} for r in rows]
+
+    async def match_rate(self, period: str = "day", timezone: str = "Asia/Taipei") -> list[dict[str, Any]]:
+        """智能問答匹配成功率 per day or month: answered question turns ÷ question turns."""
+        rows = await self.db.read(lambda c: list(c.execute(
+            select(turns.c.created_at, turns.c.answered).where(turns.c.question))))
+        zone = ZoneInfo(timezone)
+        fmt = "%Y-%m-%d" if period == "day" else "%Y-%m"
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for created_at, answered in rows:
+            key = datetime.fromtimestamp(created_at, zone).strftime(fmt)
+            counts[key][0] += 1
+            counts[key][1] += int(bool(answered))
+        return [{"period": k, "question_turns": q, "answered_turns": a, "match_rate": round(a / q, 4)}
+                for k, (q, a) in sorted(counts.items())]
