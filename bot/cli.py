@@ -147,17 +147,6 @@ def shell(ctx: click.Context, model: Path | None) -> None:
             click.echo(f"  answer: {entry['answer']}")
 
 
-@click.command("deploy")
-@click.argument("version", required=False)
-@click.pass_context
-def deploy(ctx: click.Context, version: str | None) -> None:
-    """Deploy a model version (default: the newest); running servers swap to it within seconds."""
-    models_dir = _settings(ctx).path(_settings(ctx).models_dir)
-    version = version or model_store.latest(models_dir).name
-    previous = model_store.deploy(models_dir, version)
-    click.echo(f"deployed {version}" + (f" (previous: {previous}; 'hotline rollback' restores it)" if previous else ""))
-
-
 @click.command("rollback")
 @click.pass_context
 def rollback(ctx: click.Context) -> None:
@@ -165,4 +154,4 @@ def rollback(ctx: click.Context) -> None:
     click.echo(f"rolled back to {model_store.rollback(_settings(ctx).path(_settings(ctx).models_dir))}")
 
 
-COMMANDS = [train, test, nlu, shell, deploy, rollback]
+COMMANDS = [train, test, nlu, shell, rollback]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from bot.cli import COMMANDS as NLU_COMMANDS
+from handoff.review_cli import COMMANDS as REVIEW_COMMANDS
 from handoff.settings import get_settings
 from kb_sync.cli import kb
 
@@ -70,7 +71,7 @@ def user_add(settings, username: str, role: str, password: str, capacity: int,  
     click.echo(f"added {role} {username}")
 
 
-for command in [*NLU_COMMANDS, kb]:
+for command in [*NLU_COMMANDS, *REVIEW_COMMANDS, kb]:
     main.add_command(command)
 
 

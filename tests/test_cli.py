@@ -97,3 +97,12 @@ def test_settings_are_documented_in_readme() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     missing = [f"HOTLINE_{name.upper()}" for name in Settings.model_fields if f"HOTLINE_{name.upper()}" not in readme]
     assert missing == []
+
+
+def test_review_commands_on_an_empty_miss_log(project_env: Path) -> None:
+    runner = CliRunner()
+    assert "no open misses" in runner.invoke(main, ["misses", "list"]).output
+    assert runner.invoke(main, ["match-rate"]).exit_code == 0
+    bad = runner.invoke(main, ["misses", "label", "NOPE-1", "1"])
+    assert bad.exit_code == 1 and "unknown intent" in bad.output
+    assert runner.invoke(main, ["misses", "ignore", "x"]).exit_code == 2  # ids are numbers
