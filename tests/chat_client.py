@@ -40,6 +40,15 @@ class Client:
         return self.wait_for(lambda f: f.get("type") == kind and all(f.get(k) == v for k, v in fields.items()),
                              timeout)
 
+    def message_texts(self, quiet: float = 1.5) -> list[str]:
+        """Texts of every message frame until none arrives for ``quiet`` seconds."""
+        texts = []
+        while True:
+            try:
+                texts.append(self.wait_type("message", timeout=quiet)["text"])
+            except TimeoutError:
+                return texts
+
     def close(self) -> None:
         self.ws.close()
 

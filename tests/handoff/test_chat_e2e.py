@@ -160,12 +160,7 @@ def test_reconnect_mid_chat_loses_nothing(open_server: str) -> None:
     conversation_id, token = citizen.conversation_id, citizen.token
     citizen.close()
     again = Citizen(open_server, conversation_id, token, last_seq=0)
-    texts = []
-    while True:
-        try:
-            texts.append(again.wait_type("message", timeout=1.5)["text"])
-        except TimeoutError:
-            break
+    texts = again.message_texts()
     assert texts[0].startswith("您好") and texts[1] == "ATM什麼時候可以領6000" and "還有其他問題" in texts[2]
     assert len(texts) == 3
     resumed = Citizen(open_server, conversation_id, token, last_seq=2)  # only what was missed
@@ -286,12 +281,7 @@ def test_kill_9_mid_chat_then_restart_keeps_the_transcript(kb_project: Path) -> 
         conversation_id, token = citizen.conversation_id, citizen.token
     with running_server(kb_project, port=port, env=env) as url:
         again = Citizen(url, conversation_id, token, last_seq=0)
-        texts = []
-        while True:
-            try:
-                texts.append(again.wait_type("message", timeout=1.5)["text"])
-            except TimeoutError:
-                break
+        texts = again.message_texts()
         assert "ATM什麼時候可以領6000" in texts and "等待中補充：我住台中" in texts
         agent = Agent(url, "agent1")
         assert take(agent, {conversation_id}) == conversation_id  # still queued after the crash

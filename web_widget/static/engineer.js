@@ -58,6 +58,7 @@ let clusters = [];
 let models = { serving: null, deployed: null, versions: [] };
 let chosenVersion = null; // the version the engineer picked; null = the newest
 let busy = false; // a model action is running
+let focusAfter = null; // where focus goes once a model action is done (controls are disabled meanwhile)
 let period = "day";
 let chart = null;
 const intentNames = new Map(); // KB id → question (null: not a KB id)
@@ -565,7 +566,7 @@ function itemRow(item, key, kept) {
         el("summary", { text: "對話編號" }),
         el("p", { className: "small" }, [
           el("code", { text: item.conversation_id }),
-          `・民眾第 ${item.citizen_seq} 則訊息`,
+          `・對話中第 ${item.citizen_seq} 則訊息`,
         ]),
       ]),
     ]),
@@ -668,6 +669,11 @@ async function modelAction(button, action) {
   } finally {
     button.removeAttribute("aria-busy");
     setBusy(false);
+    // disabled controls lose focus: put it back where the engineer expects it
+    const lost = document.activeElement === document.body || document.activeElement === button;
+    const target = focusAfter || (lost ? (button.closest("[hidden]") ? ui.deploy : button) : null);
+    focusAfter = null;
+    if (target) target.focus();
   }
 }
 
@@ -689,6 +695,7 @@ ui.train.addEventListener("click", () => modelAction(ui.train, async () => {
     await loadModels();
     ui.version.value = result.version;
     ui.modelsStatus.textContent = `訓練完成：新版本 ${versionText(result.version)}。請按「比較」檢查後再部署。`;
+    focusAfter = ui.compare;
   } catch (error) {
     if (error.status === 409) error.userText = "已有一個訓練正在進行，請稍候再試。";
     else if (error.status === 422) error.userText = `訓練失敗：${error.detail || "訓練資料有誤"}`;
@@ -713,7 +720,7 @@ ui.compare.addEventListener("click", () => modelAction(ui.compare, async () => {
     error.userText = failText(error, "比較失敗：找不到這個版本或伺服器錯誤。");
     throw error;
   }
-  ui.comparison.focus();
+  focusAfter = ui.comparison;
 }));
 
 ui.deploy.addEventListener("click", () => modelAction(ui.deploy, () => deploy({})));
@@ -752,7 +759,7 @@ async function deploy(extra) {
       if (comparison) showComparison(version, comparison);
       ui.forceForm.hidden = false;
       showModelsError(extra.force ? `仍無法部署：${reasons}` : `部署閘門拒絕部署 ${version}：${reasons}。可檢查下方「新答錯」，或填寫原因後強制部署。`);
-      ui.forceReason.focus();
+      focusAfter = ui.forceReason;
       return;
     }
     error.userText = failText(error, "部署失敗：找不到這個版本或伺服器錯誤。");
@@ -896,7 +903,7 @@ function drawChart(rows, unit, last) {
       maintainAspectRatio: false,
       scales: {
         y: { min: 0, max: 100, ticks: { stepSize: 20, color: "#4d5866", callback: (v) => `${v}%` }, grid: { color: "#e3e9f0" } },
-        x: { ticks: { color: "#4d5866" }, grid: { display: false } },
+        x: { offset: true, ticks: { color: "#4d5866" }, grid: { display: false } },
       },
       plugins: {
         legend: { labels: { color: "#1c2733", boxHeight: 2 } },
