@@ -9,7 +9,19 @@ from handoff.settings import get_settings
 from kb_sync.cli import kb
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class HotlineGroup(click.Group):
+    """Errors raised on purpose (hotline's exception tree) print as one clear line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from bot.errors import HotlineError
+
+        try:
+            return super().invoke(ctx)
+        except HotlineError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=HotlineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """hotline: the 普發現金 chatbot, its knowledge base and the live-agent handoff server."""

@@ -70,20 +70,32 @@ async def propose(misslog: MissLog, kb: KnowledgeBase, ids: list[int], question:
     """A draft KB entry (not live until a supervisor approves it with its answer)."""
     if not question.strip():
         raise ReviewError("a proposed intent needs a question")
+    turns = [t for t in await misslog.get(ids) if t["status"] == "open"]
+    if not turns:
+        raise ReviewError("none of these misses is open")
     draft_id = kb.add_draft(question.strip(), category.strip() or "待分類",
-                            examples=[t["text_masked"] for t in await misslog.get(ids)])
-    await misslog.set_status(ids, "proposed", draft_id)
+                            examples=[t["text_masked"] for t in turns])
+    await misslog.set_status([t["id"] for t in turns], "proposed", draft_id)
     return draft_id
 
 
 async def regression_rows(dev_set: Path, misslog: MissLog) -> list[EvalRow]:
-    rows = read_eval_file(dev_set) if dev_set.is_file() else []
-    rows += [EvalRow(t["text"], t["intent"], []) for t in await misslog.labelled()]
-    return rows
+    """Dev questions plus labelled misses. A missing dev set is an error, never a weaker gate."""
+    if not dev_set.is_file():
+        raise ReviewError(f"regression set {dev_set} not found: set HOTLINE_REGRESSION_SET")
+    return read_eval_file(dev_set) + [EvalRow(t["text"], t["intent"], []) for t in await misslog.labelled()]
+
+
+def check_version(models_dir: Path, version: str) -> str:
+    """``version`` if it names a model in ``models_dir`` (never a path elsewhere)."""
+    if version not in model_store.versions(models_dir):
+        raise ReviewError(f"no model version {version!r}")
+    return version
 
 
 def gate(models_dir: Path, candidate: str, rows: list[EvalRow], margins: tuple[float, float]) -> Comparison | None:
     """Compare ``candidate`` with the deployed model; None when nothing is deployed yet."""
+    check_version(models_dir, candidate)
     current = model_store.deployed_version(models_dir)
     if current is None or current == candidate:
         return None
@@ -93,6 +105,7 @@ def gate(models_dir: Path, candidate: str, rows: list[EvalRow], margins: tuple[f
 def deploy_checked(models_dir: Path, candidate: str, comparison: Comparison | None, force: bool,
                    reason: str | None, who: str) -> str | None:
     """Deploy unless the gate refused; forcing needs a reason, which is logged."""
+    check_version(models_dir, candidate)
     if comparison is not None and not comparison.allowed:
         if not force:
             raise ReviewError("deploy refused: " + "; ".join(comparison.reasons))

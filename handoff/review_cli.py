@@ -109,9 +109,12 @@ def compare(settings: Any, version: str | None) -> None:
     """Compare a candidate (default: newest) with the deployed model on dev + labelled misses."""
     models_dir = settings.path(settings.models_dir)
     version = version or model_store.latest(models_dir).name
-    with _misslog(settings) as log:
-        rows = asyncio.run(review.regression_rows(settings.path(settings.regression_set), log))
-    result = review.gate(models_dir, version, rows, (settings.gate_max_success_drop, settings.gate_max_wrong_rise))
+    try:
+        with _misslog(settings) as log:
+            rows = asyncio.run(review.regression_rows(settings.path(settings.regression_set), log))
+        result = review.gate(models_dir, version, rows, (settings.gate_max_success_drop, settings.gate_max_wrong_rise))
+    except review.ReviewError as exc:
+        raise click.ClickException(str(exc)) from exc
     if result is None:
         click.echo(f"{version}: nothing else is deployed to compare with")
         return
@@ -137,10 +140,10 @@ def deploy(settings: Any, version: str | None, force: bool, reason: str | None) 
     swap to it within seconds, chats in progress continue."""
     models_dir = settings.path(settings.models_dir)
     version = version or model_store.latest(models_dir).name
-    with _misslog(settings) as log:
-        rows = asyncio.run(review.regression_rows(settings.path(settings.regression_set), log))
-    result = review.gate(models_dir, version, rows, (settings.gate_max_success_drop, settings.gate_max_wrong_rise))
     try:
+        with _misslog(settings) as log:
+            rows = asyncio.run(review.regression_rows(settings.path(settings.regression_set), log))
+        result = review.gate(models_dir, version, rows, (settings.gate_max_success_drop, settings.gate_max_wrong_rise))
         previous = review.deploy_checked(models_dir, version, result, force, reason, "cli")
     except review.ReviewError as exc:
         raise click.ClickException(str(exc)) from exc

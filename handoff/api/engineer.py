@@ -105,8 +105,19 @@ async def train(request: Request, settings: SettingsDep, user: CurrentEngineer) 
     return {"version": out.name}
 
 
+def _version(settings: Any, requested: str | None) -> str:
+    models_dir = settings.path(settings.models_dir)
+    try:
+        return review.check_version(models_dir, requested) if requested else model_store.latest(models_dir).name
+    except (review.ReviewError, HotlineError) as exc:
+        raise HTTPException(404, str(exc)) from exc
+
+
 async def _comparison(settings: Any, hub: Any, version: str) -> Any:
-    rows = await review.regression_rows(settings.path(settings.regression_set), _misslog(hub))
+    try:
+        rows = await review.regression_rows(settings.path(settings.regression_set), _misslog(hub))
+    except review.ReviewError as exc:
+        raise HTTPException(409, str(exc)) from exc
     margins = (settings.gate_max_success_drop, settings.gate_max_wrong_rise)
     return await asyncio.get_running_loop().run_in_executor(
         None, review.gate, settings.path(settings.models_dir), version, rows, margins)
@@ -114,7 +125,7 @@ async def _comparison(settings: Any, hub: Any, version: str) -> Any:
 
 @router.post("/models/compare")
 async def compare(body: DeployRequest, settings: SettingsDep, hub: HubDep, user: CurrentEngineer) -> dict[str, Any]:
-    version = body.version or model_store.latest(settings.path(settings.models_dir)).name
+    version = _version(settings, body.version)
     comparison = await _comparison(settings, hub, version)
     return {"version": version, "comparison": comparison.as_dict() if comparison else None}
 
@@ -123,7 +134,7 @@ async def compare(body: DeployRequest, settings: SettingsDep, hub: HubDep, user:
 async def deploy(body: DeployRequest, settings: SettingsDep, hub: HubDep, nlu: NLUDep,
                  user: CurrentEngineer) -> dict[str, Any]:
     models_dir = settings.path(settings.models_dir)
-    version = body.version or model_store.latest(models_dir).name
+    version = _version(settings, body.version)
     comparison = await _comparison(settings, hub, version)
     try:
         previous = review.deploy_checked(models_dir, version, comparison, body.force, body.reason, user["username"])

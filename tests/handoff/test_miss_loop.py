@@ -16,7 +16,7 @@ from bot.pipeline import Pipeline
 from handoff import review
 from handoff.storage.database import Database
 from tests.chat_client import Agent, Citizen, login
-from tests.conftest import OPEN_CLOCK
+from tests.conftest import DEV_SET, OPEN_CLOCK
 from tests.servers import running_server
 
 
@@ -42,7 +42,7 @@ def project(kb_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(project: Path) -> Iterator[str]:
-    with running_server(project, env={"HOTLINE_CLOCK": OPEN_CLOCK, "HOTLINE_REGRESSION_SET": "/nonexistent"}) as url:
+    with running_server(project, env={"HOTLINE_CLOCK": OPEN_CLOCK, "HOTLINE_REGRESSION_SET": str(DEV_SET)}) as url:
         yield url
 
 
@@ -132,6 +132,13 @@ def test_label_a_cluster_writes_valid_rasa_yaml_retrain_deploy_and_answer(server
 def test_agents_cannot_use_the_engineer_api(server: str) -> None:
     headers = {"Authorization": f"Bearer {login(server, 'agent2')}"}
     assert httpx.get(f"{server}/api/misses/clusters", headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("version", ["nope", "../../etc", "../models"])
+def test_unknown_or_outside_model_versions_are_404(server: str, version: str) -> None:
+    headers = {"Authorization": f"Bearer {login(server, 'engineer1')}"}
+    for path in ("compare", "deploy"):
+        assert httpx.post(f"{server}/api/models/{path}", headers=headers, json={"version": version}).status_code == 404
 
 
 def test_gate_refuses_a_candidate_that_breaks_a_question(project: Path, tmp_path: Path) -> None:

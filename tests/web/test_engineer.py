@@ -24,7 +24,15 @@ from bot import model_store
 from tests.conftest import DEV_SET, OPEN_CLOCK, ROOT
 from tests.servers import running_server
 from tests.web.conftest import _fresh_chat_db
-from tests.web.support import AXE_JS, Console, EngineerPage, Server, Widget, run_axe, serious
+from tests.web.support import (
+    AXE_JS,
+    Console,
+    EngineerPage,
+    Server,
+    Widget,
+    run_axe,
+    serious,
+)
 
 pytestmark = pytest.mark.slow
 
