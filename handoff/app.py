@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.kb_search = KBSearch(list(kb_entries.values()))
         app.state.kb = kb
         app.state.train_lock = asyncio.Lock()
-        app.state.known_intents = lambda: [*kb_entries, *CONVERSATION_INTENTS]
+        app.state.known_intents = lambda: [*(e["id"] for e in kb.entries()), *CONVERSATION_INTENTS]  # read live
         watchers = [asyncio.create_task(_closing_watch(hub)), asyncio.create_task(nlu_service.watch_deployments())]
         yield
         for watcher in watchers:

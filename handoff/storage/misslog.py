@@ -1,8 +1,8 @@
 """The miss log: every citizen turn the bot handled, with its prediction, text masked.
 
 A turn is a *miss* when the bot fell back (low confidence, ambiguous, out of scope), when it led
-to a handoff, or when the citizen marked the answer unhelpful (👎); a suggestion list the citizen
-ignored stays a miss with that reason. Raw text never reaches this table: only ``bot.pii.mask``
+to a handoff, or when the citizen marked the answer unhelpful (👎); when the citizen typed on
+instead of picking one of the offered suggestions, the reason becomes ``suggestions_ignored``. Raw text never reaches this table: only ``bot.pii.mask``
 output does.
 """
 from __future__ import annotations
@@ -48,6 +48,13 @@ class MissLog:
                 c.execute(update(turns).where(and_(turns.c.conversation_id == conversation_id, turns.c.miss,
                                                    turns.c.suggested_label.is_(None)))
                           .values(suggested_label=text[1:], label_source="suggestion_click"))
+            elif not text.startswith("/"):  # typed on instead of picking one of the suggestions
+                last = c.execute(select(turns.c.id).where(turns.c.conversation_id == conversation_id)
+                                 .order_by(turns.c.id.desc()).limit(1)).scalar()
+                if last is not None:
+                    c.execute(update(turns).where(turns.c.id == last, turns.c.miss,
+                                                  turns.c.fallback_reason.in_(("low_confidence", "ambiguous")))
+                              .values(miss_reason="suggestions_ignored"))
             return int(c.execute(insert(turns).values(row)).inserted_primary_key[0])
 
         return await self.db.write(write)

@@ -93,6 +93,15 @@ def test_handoff_marks_the_question_and_the_agents_kb_answer_becomes_the_label(s
     agent.close()
 
 
+def test_typing_on_past_the_suggestions_marks_them_ignored(server: str, project: Path) -> None:
+    citizen = Citizen(server)
+    reply = citizen.say("6000")
+    assert len(reply["buttons"]) > 1  # suggestions were offered
+    citizen.say("算了我再問別的 那個普發有沒有要繳稅")
+    assert turns(project, citizen.conversation_id)[0][1:3] == (1, "suggestions_ignored")
+    citizen.close()
+
+
 def test_clicked_suggestion_labels_the_miss(server: str, project: Path) -> None:
     citizen = Citizen(server)
     reply = citizen.say("6000")

@@ -2,7 +2,10 @@
 // close with a wrap-up. Protocol: docs/protocol.md (/ws/agent, /auth/login, /api/kb/search).
 // Every text from the server is rendered with textContent, never as HTML.
 
+import { el, sessionStore } from "./staff.js";
+
 const SESSION_KEY = "hotline.agent";
+const session = sessionStore(SESSION_KEY);
 const TYPING_SEND_MS = 3000;
 const TYPING_SHOW_MS = 6000;
 const CATEGORIES = [
@@ -53,32 +56,14 @@ let lastAction = { id: null, at: 0 };
 let toastTimer = 0;
 
 // ---- helpers ------------------------------------------------------------------------------------
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "text") node.textContent = value;
-    else if (key === "className") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function loadSession() {
-  try {
-    const raw = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
-    return raw && typeof raw.token === "string" ? raw : null;
-  } catch {
-    return null;
-  }
+  return session.load();
 }
 
 function saveSession(value) {
   auth = value;
-  if (value) sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
-  else sessionStorage.removeItem(SESSION_KEY);
+  session.save(value);
 }
 
 function clock(seconds) {

@@ -5,7 +5,10 @@
 // textContent, never as HTML. The chart is Chart.js (static/vendor/chart.umd.js); without it the
 // table alone shows the numbers.
 
+import { el, sessionStore } from "./staff.js";
+
 const SESSION_KEY = "hotline.engineer";
+const session = sessionStore(SESSION_KEY);
 const CONTRACT_RATE = 0.85;
 const ROLES = { engineer: "語意工程師", supervisor: "督導" };
 const CATEGORIES = [
@@ -64,32 +67,14 @@ let chart = null;
 const intentNames = new Map(); // KB id → question (null: not a KB id)
 
 // ---- helpers ------------------------------------------------------------------------------------
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "text") node.textContent = value;
-    else if (key === "className") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
-  return node;
-}
 
 function loadSession() {
-  try {
-    const raw = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
-    return raw && typeof raw.token === "string" ? raw : null;
-  } catch {
-    return null;
-  }
+  return session.load();
 }
 
 function saveSession(value) {
   auth = value;
-  if (value) sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
-  else sessionStorage.removeItem(SESSION_KEY);
+  session.save(value);
 }
 
 function dateTime(seconds) {

@@ -1,0 +1,33 @@
+// Shared by the staff pages (agent console, engineer page): DOM building and the login session.
+
+/** Build an element: props.text sets textContent (never HTML), on* props add listeners. */
+export function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "text") node.textContent = value;
+    else if (key === "className") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
+  return node;
+}
+
+/** The login session ({token, role, username}) of one page, kept in sessionStorage. */
+export function sessionStore(key) {
+  return {
+    load() {
+      try {
+        const raw = JSON.parse(sessionStorage.getItem(key) || "null");
+        return raw && typeof raw.token === "string" ? raw : null;
+      } catch {
+        return null;
+      }
+    },
+    save(value) {
+      if (value) sessionStorage.setItem(key, JSON.stringify(value));
+      else sessionStorage.removeItem(key);
+    },
+  };
+}
