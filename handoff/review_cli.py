@@ -19,6 +19,18 @@ from handoff.storage.misslog import MissLog
 from kb_sync.store import KnowledgeBase
 
 
+def _run(coro: Any) -> Any:
+    """``asyncio.run``, also when the caller's thread already runs an event loop (embedding)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @contextmanager
 def _misslog(settings: Any) -> Iterator[MissLog]:
     db = Database(settings.chat_database_url)
@@ -39,7 +51,7 @@ def misses() -> None:
 def list_(settings: Any, as_json: bool) -> None:
     """Open misses grouped into clusters of similar questions (largest first)."""
     with _misslog(settings) as log:
-        open_misses = asyncio.run(log.open_misses())
+        open_misses = _run(log.open_misses())
     if not open_misses:
         click.echo("no open misses")
         return
@@ -72,7 +84,7 @@ def label(settings: Any, intent: str, turn_ids: tuple[str, ...]) -> None:
     known = {e["id"] for e in KnowledgeBase(settings.kb_db).entries()} | CONVERSATION_INTENTS
     with _misslog(settings) as log:
         try:
-            written = asyncio.run(review.label(log, _ids(turn_ids), intent, settings.path(settings.nlu_data), known))
+            written = _run(review.label(log, _ids(turn_ids), intent, settings.path(settings.nlu_data), known))
         except review.ReviewError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"{written} examples of {intent} written to nlu_data/{review.LABEL_FILE}; run 'hotline train'")
@@ -84,7 +96,7 @@ def label(settings: Any, intent: str, turn_ids: tuple[str, ...]) -> None:
 def ignore(settings: Any, turn_ids: tuple[str, ...]) -> None:
     """Never show these misses again."""
     with _misslog(settings) as log:
-        click.echo(f"ignored {asyncio.run(review.ignore(log, _ids(turn_ids)))}")
+        click.echo(f"ignored {_run(review.ignore(log, _ids(turn_ids)))}")
 
 
 @misses.command("propose")
@@ -96,10 +108,19 @@ def propose(settings: Any, question: str, turn_ids: tuple[str, ...], category: s
     """Propose a new intent: a draft KB entry a supervisor approves with its answer."""
     with _misslog(settings) as log:
         try:
-            draft = asyncio.run(review.propose(log, KnowledgeBase(settings.kb_db), _ids(turn_ids), question, category))
+            draft = _run(review.propose(log, KnowledgeBase(settings.kb_db), _ids(turn_ids), question, category))
         except review.ReviewError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"draft KB entry {draft} created; it goes live when a supervisor approves it with an answer")
+
+
+def _gate(settings: Any, version: str | None) -> tuple[str, Any]:
+    """The candidate version (default: newest) and its comparison with the deployed model."""
+    models_dir = settings.path(settings.models_dir)
+    version = version or model_store.latest(models_dir).name
+    with _misslog(settings) as log:
+        rows = _run(review.regression_rows(settings.path(settings.regression_set), log))
+    return version, review.gate(models_dir, version, rows, (settings.gate_max_success_drop, settings.gate_max_wrong_rise))
 
 
 @click.command("compare")
@@ -107,12 +128,8 @@ def propose(settings: Any, question: str, turn_ids: tuple[str, ...], category: s
 @click.pass_obj
 def compare(settings: Any, version: str | None) -> None:
     """Compare a candidate (default: newest) with the deployed model on dev + labelled misses."""
-    models_dir = settings.path(settings.models_dir)
-    version = version or model_store.latest(models_dir).name
     try:
-        with _misslog(settings) as log:
-            rows = asyncio.run(review.regression_rows(settings.path(settings.regression_set), log))
-        result = review.gate(models_dir, version, rows, (settings.gate_max_success_drop, settings.gate_max_wrong_rise))
+        version, result = _gate(settings, version)
     except review.ReviewError as exc:
         raise click.ClickException(str(exc)) from exc
     if result is None:
@@ -138,13 +155,9 @@ def compare(settings: Any, version: str | None) -> None:
 def deploy(settings: Any, version: str | None, force: bool, reason: str | None) -> None:
     """Deploy a model version (default: the newest) after the regression gate; running servers
     swap to it within seconds, chats in progress continue."""
-    models_dir = settings.path(settings.models_dir)
-    version = version or model_store.latest(models_dir).name
     try:
-        with _misslog(settings) as log:
-            rows = asyncio.run(review.regression_rows(settings.path(settings.regression_set), log))
-        result = review.gate(models_dir, version, rows, (settings.gate_max_success_drop, settings.gate_max_wrong_rise))
-        previous = review.deploy_checked(models_dir, version, result, force, reason, "cli")
+        version, result = _gate(settings, version)
+        previous = review.deploy_checked(settings.path(settings.models_dir), version, result, force, reason, "cli")
     except review.ReviewError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"deployed {version}" + (f" (previous: {previous}; 'hotline rollback' restores it)" if previous else ""))
@@ -156,7 +169,7 @@ def deploy(settings: Any, version: str | None, force: bool, reason: str | None) 
 def match_rate(settings: Any, period: str) -> None:
     """智能問答匹配成功率: answered question turns ÷ question turns (chit-chat excluded)."""
     with _misslog(settings) as log:
-        rows = asyncio.run(log.match_rate(period))
+        rows = _run(log.match_rate(period))
     for row in rows:
         click.echo(f"{row['period']}  {row['answered_turns']:6d} / {row['question_turns']:6d}  {row['match_rate']:.2%}")
 

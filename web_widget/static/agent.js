@@ -2,7 +2,7 @@
 // close with a wrap-up. Protocol: docs/protocol.md (/ws/agent, /auth/login, /api/kb/search).
 // Every text from the server is rendered with textContent, never as HTML.
 
-import { el, sessionStore } from "./staff.js";
+import { el, requestLogin, sessionStore } from "./staff.js";
 
 const SESSION_KEY = "hotline.agent";
 const session = sessionStore(SESSION_KEY);
@@ -125,16 +125,12 @@ ui.loginForm.addEventListener("submit", async (event) => {
   const button = ui.loginForm.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const response = await fetch("/auth/login", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
-    });
-    if (response.status === 401 || response.status === 422) {
+    const body = await requestLogin(username, password);
+    if (body === null) {
       showLoginError("帳號或密碼錯誤，請再試一次。");
       return;
     }
-    if (!response.ok) throw new Error(String(response.status));
-    const body = await response.json();
-    saveSession({ token: body.token, username: body.username, role: body.role });
+    saveSession(body);
     ui.password.value = "";
     start();
   } catch {

@@ -5,7 +5,7 @@
 // textContent, never as HTML. The chart is Chart.js (static/vendor/chart.umd.js); without it the
 // table alone shows the numbers.
 
-import { el, sessionStore } from "./staff.js";
+import { el, requestLogin, sessionStore } from "./staff.js";
 
 const SESSION_KEY = "hotline.engineer";
 const session = sessionStore(SESSION_KEY);
@@ -184,20 +184,16 @@ ui.loginForm.addEventListener("submit", async (event) => {
   const button = ui.loginForm.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const response = await fetch("/auth/login", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
-    });
-    if (response.status === 401 || response.status === 422) {
+    const body = await requestLogin(username, password);
+    if (body === null) {
       showLoginError("帳號或密碼錯誤，請再試一次。");
       return;
     }
-    if (!response.ok) throw new Error(String(response.status));
-    const body = await response.json();
     if (!ROLES[body.role]) {
       showLoginError("這個帳號沒有語意工程師權限，請改用語意工程師或督導帳號。");
       return;
     }
-    saveSession({ token: body.token, username: body.username, role: body.role });
+    saveSession(body);
     ui.password.value = "";
     start();
   } catch {

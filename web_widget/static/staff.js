@@ -31,3 +31,15 @@ export function sessionStore(key) {
     },
   };
 }
+
+/** POST /auth/login. Resolves to the session {token, username, role}, or null for wrong
+ * credentials; throws on any other failure. */
+export async function requestLogin(username, password) {
+  const response = await fetch("/auth/login", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
+  });
+  if (response.status === 401 || response.status === 422) return null;
+  if (!response.ok) throw new Error(String(response.status));
+  const body = await response.json();
+  return { token: body.token, username: body.username, role: body.role };
+}
