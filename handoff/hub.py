@@ -91,6 +91,7 @@ class Hub:
     _timers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _handle_times: deque[float] = field(default_factory=lambda: deque(maxlen=50))
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _waiting: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         """One turn at a time per conversation, so bot replies keep their order."""
@@ -186,6 +187,8 @@ class Hub:
             await self._publish_message(conversation, message)
             if conversation["state"] == SessionState.BOT:
                 await self._bot_turn(conversation, text, message["seq"])
+            elif conversation_id in self._waiting and not text.startswith("/"):
+                self._waiting[conversation_id] = (self._waiting[conversation_id][0], text[:60])
             return message
 
     async def _understand(self, text: str) -> dict[str, Any]:
@@ -321,32 +324,30 @@ class Hub:
         return {"type": "queue", "position": position,
                 "estimated_wait_seconds": estimated_wait_seconds(position, len(online), capacity, self.handle_seconds())}
 
+    async def _waiting_entry(self, conversation_id: str) -> tuple[float, str]:
+        """(queued_at, preview of the citizen's last words) for the agents' queue view; read once
+        per queued chat and kept, so a queue change does not re-read every waiting transcript."""
+        if conversation_id not in self._waiting:
+            conversation = await self.store.get_conversation(conversation_id)
+            recent = await self.store.messages_since(conversation_id, 0)
+            said = [m["text"] for m in recent if m["sender"] == "citizen" and not m["text"].startswith("/")]
+            self._waiting[conversation_id] = ((conversation or {}).get("queued_at") or time.time(),
+                                              said[-1][:60] if said else "")
+        return self._waiting[conversation_id]
+
     async def broadcast_queue(self) -> None:
         waiting = self.queue.waiting()
-        online = self.online_agents()
+        for gone in set(self._waiting) - set(waiting):
+            del self._waiting[gone]
         entries = []
         now = time.time()
         for position, conversation_id in enumerate(waiting, start=1):
             await self.broker.publish(conversation_channel(conversation_id), self.queue_status(conversation_id))
-            conversation = await self.store.get_conversation(conversation_id)
-            preview = ""
-            if conversation:
-                recent = await self.store.messages_since(conversation_id, 0)
-                citizen = [m["text"] for m in recent if m["sender"] == "citizen" and not m["text"].startswith("/")]
-                preview = citizen[-1][:60] if citizen else ""
+            queued_at, preview = await self._waiting_entry(conversation_id)
             entries.append({"conversation_id": conversation_id, "position": position,
-                            "waited_seconds": round(now - ((conversation or {}).get("queued_at") or now), 1),
-                            "preview": preview})
-        await self.broker.publish(AGENTS_CHANNEL, {"type": "queue", "entries": entries, "agents_online": len(online)})
-
-    async def queue_snapshot(self) -> dict[str, Any]:
-        """What a newly connected agent sees first (the same as the broadcast)."""
-        captured: dict[str, Any] = {}
-        async with self.broker.subscribe(AGENTS_CHANNEL) as inbox:
-            await self.broadcast_queue()
-            while not inbox.empty():
-                captured = inbox.get_nowait()
-        return captured
+                            "waited_seconds": round(now - queued_at, 1), "preview": preview})
+        await self.broker.publish(AGENTS_CHANNEL, {"type": "queue", "entries": entries,
+                                                   "agents_online": len(self.online_agents())})
 
     async def close_queue_for_the_day(self) -> int:
         """At closing time: everyone still queued is offered a callback; returns how many."""
