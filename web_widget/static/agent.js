@@ -42,7 +42,7 @@ const ui = {
   toast: $("toast"),
 };
 
-let auth = loadSession();
+let auth = session.load();
 let ws = null;
 let retries = 0;
 let retryTimer = 0;
@@ -56,10 +56,6 @@ let lastAction = { id: null, at: 0 };
 let toastTimer = 0;
 
 // ---- helpers ------------------------------------------------------------------------------------
-
-function loadSession() {
-  return session.load();
-}
 
 function saveSession(value) {
   auth = value;

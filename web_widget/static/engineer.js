@@ -56,7 +56,7 @@ const ui = {
   rateCaption: $("rate-table-caption"), ratePeriodHead: $("rate-period-head"), rateStatus: $("rate-status"),
 };
 
-let auth = loadSession();
+let auth = session.load();
 let clusters = [];
 let models = { serving: null, deployed: null, versions: [] };
 let chosenVersion = null; // the version the engineer picked; null = the newest
@@ -67,10 +67,6 @@ let chart = null;
 const intentNames = new Map(); // KB id → question (null: not a KB id)
 
 // ---- helpers ------------------------------------------------------------------------------------
-
-function loadSession() {
-  return session.load();
-}
 
 function saveSession(value) {
   auth = value;
