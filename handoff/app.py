@@ -15,8 +15,10 @@ from fastapi.staticfiles import StaticFiles
 from bot.dialogue import HotlinePolicy
 from bot.hours import StaffedHours, clock_from_env
 from bot.intents import CONVERSATION_INTENTS
-from handoff.api import agent_ws, auth, chat_ws, engineer, health, nlu, pages, rest_channel, staff
+from handoff.api import (agent_ws, auth, cases, chat_ws, engineer, health, kb_admin, nlu, pages, reports, rest_channel,
+                         staff)
 from handoff.broker import MemoryBroker
+from handoff.cases.watch import case_watch
 from handoff.hub import Hub, HubConfig
 from handoff.nlu_service import NLUService
 from handoff.queue import MemoryQueue
@@ -68,9 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.nlu, app.state.hub = nlu_service, hub
         app.state.kb_search = KBSearch(list(kb_entries.values()))
         app.state.kb = kb
+        app.state.kb_entries = kb_entries  # approved entries by id; KB upkeep updates it in place
         app.state.train_lock = asyncio.Lock()
         app.state.known_intents = lambda: [*(e["id"] for e in kb.entries()), *CONVERSATION_INTENTS]  # read live
-        watchers = [asyncio.create_task(_closing_watch(hub)), asyncio.create_task(nlu_service.watch_deployments())]
+        watchers = [asyncio.create_task(_closing_watch(hub)), asyncio.create_task(nlu_service.watch_deployments()),
+                    asyncio.create_task(case_watch(app))]
         yield
         for watcher in watchers:
             watcher.cancel()
@@ -82,7 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    for module in (health, nlu, auth, staff, engineer, rest_channel, chat_ws, agent_ws, pages):
+    for module in (health, nlu, auth, staff, engineer, cases, kb_admin, reports, rest_channel, chat_ws, agent_ws,
+                   pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static", check_dir=False), name="static")
     return app

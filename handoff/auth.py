@@ -7,7 +7,7 @@ import secrets
 
 import bcrypt
 
-ROLES = ("agent", "engineer", "supervisor")
+ROLES = ("agent", "engineer", "supervisor", "agency")
 CHAT_ROLES = ("agent", "supervisor")
 TOKEN_TTL_SECONDS = 12 * 3600
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import click
 
 from bot.cli import COMMANDS as NLU_COMMANDS
+from handoff.cases.cli import COMMANDS as CASE_COMMANDS
+from handoff.reports.cli import COMMANDS as REPORT_COMMANDS
 from handoff.review_cli import COMMANDS as REVIEW_COMMANDS
 from handoff.settings import get_settings
 from kb_sync.cli import kb
@@ -54,14 +56,16 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["agent", "engineer", "supervisor"]), default="agent", show_default=True)
+@click.option("--role", type=click.Choice(["agent", "engineer", "supervisor", "agency"]), default="agent",
+              show_default=True)
+@click.option("--agency", help="For --role agency: the agency the user acts for (as in the KB, e.g. 財政部).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Prompted for when not given.")
 @click.option("--capacity", default=3, show_default=True, help="Chats an agent handles at once.")
 @click.option("--name", "display_name", help="Display name (default: the username).")
 @click.pass_obj
-def user_add(settings, username: str, role: str, password: str, capacity: int,  # type: ignore[no-untyped-def]
-             display_name: str | None) -> None:
+def user_add(settings, username: str, role: str, agency: str | None, password: str,  # type: ignore[no-untyped-def]
+             capacity: int, display_name: str | None) -> None:
     """Create a staff account with a bcrypt-hashed password."""
     import asyncio
 
@@ -73,9 +77,12 @@ def user_add(settings, username: str, role: str, password: str, capacity: int,  
 
     if len(password) < 8:
         raise click.ClickException("password must be at least 8 characters")
+    if (role == "agency") != bool(agency):
+        raise click.ClickException("--agency is required with --role agency, and only then")
     db = Database(settings.chat_database_url)
     try:
-        asyncio.run(SQLConversationStore(db).add_user(username, hash_password(password), role, display_name, capacity))
+        asyncio.run(SQLConversationStore(db).add_user(username, hash_password(password), role, display_name, capacity,
+                                                            agency))
     except IntegrityError as exc:
         raise click.ClickException(f"user {username} already exists") from exc
     finally:
@@ -83,7 +90,7 @@ def user_add(settings, username: str, role: str, password: str, capacity: int,  
     click.echo(f"added {role} {username}")
 
 
-for command in [*NLU_COMMANDS, *REVIEW_COMMANDS, kb]:
+for command in [*NLU_COMMANDS, *REVIEW_COMMANDS, *CASE_COMMANDS, *REPORT_COMMANDS, kb]:
     main.add_command(command)
 
 

@@ -38,8 +38,28 @@ async def _engineer(user: Annotated[dict[str, Any], Depends(_staff)]) -> dict[st
     return user
 
 
+async def _supervisor(user: Annotated[dict[str, Any], Depends(_staff)]) -> dict[str, Any]:
+    if user["role"] != "supervisor":
+        raise HTTPException(403, "supervisors only")
+    return user
+
+
+async def _agency_or_supervisor(request: Request, user: Annotated[dict[str, Any], Depends(_staff)]) -> dict[str, Any]:
+    """A supervisor, or an agency user with ``agency`` set to the agency they act for."""
+    if user["role"] == "supervisor":
+        return {**user, "agency": None}
+    if user["role"] != "agency":
+        raise HTTPException(403, "agency users and supervisors only")
+    agency = await request.app.state.hub.store.agency_of(user["username"])
+    if not agency:
+        raise HTTPException(403, "this agency account has no agency assigned")
+    return {**user, "agency": agency}
+
+
 NLUDep = Annotated[NLUService, Depends(_nlu)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 HubDep = Annotated[Hub, Depends(_hub)]
 CurrentStaff = Annotated[dict[str, Any], Depends(_staff)]
 CurrentEngineer = Annotated[dict[str, Any], Depends(_engineer)]
+CurrentSupervisor = Annotated[dict[str, Any], Depends(_supervisor)]
+CurrentAgencyOrSupervisor = Annotated[dict[str, Any], Depends(_agency_or_supervisor)]

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     gate_max_wrong_rise: float = Field(0.0, description="Deploy gate: largest rise of the wrong-answer rate allowed.")
     nlu_threads: int = Field(1, description="OpenMP threads of the sentence encoder inside the server.")
     clock: str = Field("", description="ISO timestamp with offset: start the clock there (tests, demos).")
+    endpoints: Path = Field(Path("endpoints.yml"), description="Rasa-style endpoints file: tracker_store (the "
+                            "database), lock_store and event_broker (memory or Redis); missing means the embedded default.")
+    redis_url: str = Field("", description="redis://… for the shared queue, presence and relay; empty means in-process "
+                           "(overrides endpoints.yml).")
+    smtp_host: str = Field("", description="SMTP server for case notifications; empty means notifications stay in the pages.")
+    smtp_port: int = Field(25, description="SMTP port.")
+    smtp_from: str = Field("hotline@localhost", description="Sender address of notification e-mails.")
+    case_sweep_seconds: float = Field(60.0, description="How often deadlines are checked for reminders and escalation.")
+    public_url: str = Field("http://127.0.0.1:8000", description="Address staff use, for links in e-mails.")
 
     def path(self, value: Path) -> Path:
         """``value`` resolved against ``home``."""

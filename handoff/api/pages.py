@@ -30,3 +30,13 @@ async def agent_console() -> FileResponse:
 @router.get("/engineer", include_in_schema=False)
 async def engineer_page() -> FileResponse:
     return _page("engineer.html")
+
+
+@router.get("/supervisor", include_in_schema=False)
+async def supervisor_page() -> FileResponse:
+    return _page("supervisor.html")
+
+
+@router.get("/agency", include_in_schema=False)
+async def agency_page() -> FileResponse:
+    return _page("agency.html")

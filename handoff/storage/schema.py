@@ -125,3 +125,109 @@ turns = Table(
     Column("model_version", String(40)),
     Column("created_at", Float, nullable=False),
 )
+
+# ---- cases escalated to agencies (後送案件), their audit trail and notifications (issue 6) ----------
+agency_members = Table(
+    # Which agency an "agency" role user acts for; kept apart from ``users`` so older databases
+    # gain it by table creation alone.
+    "agency_members", metadata,
+    Column("username", String(64), ForeignKey("users.username"), primary_key=True),
+    Column("agency", String(100), nullable=False, index=True),
+)
+
+cases = Table(
+    # One row per case, the fields of the Taichung form 表1; times are epoch seconds.
+    "cases", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(24), nullable=False, unique=True),
+    Column("status", String(16), nullable=False, index=True),  # draft approved dispatched accepted returned replied closed
+    Column("urgency", String(8), nullable=False, default="normal"),  # normal | urgent
+    Column("conversation_id", String(40), ForeignKey("conversations.id")),
+    Column("callback_id", Integer, ForeignKey("callbacks.id")),
+    Column("receiver", String(64), nullable=False),  # the agent who recorded it
+    Column("received_at", Float, nullable=False),
+    Column("citizen_name", String(100), nullable=False),
+    Column("citizen_contact", String(100), nullable=False),
+    Column("consent", Boolean, nullable=False),
+    Column("summary", Text, nullable=False),  # 人事時地物
+    Column("category", String(100)),
+    Column("agency", String(100), nullable=False, index=True),
+    Column("approved_by", String(64)),
+    Column("approved_at", Float),
+    Column("dispatched_at", Float),
+    Column("accepted_by", String(64)),
+    Column("accepted_at", Float),
+    Column("reply_due_at", Float),  # accepted_at + 24 h
+    Column("resolve_due_at", Float),  # accepted_at + 7 days (normal) or 3 days (urgent)
+    Column("replied_at", Float),
+    Column("reply_text", Text),
+    Column("closed_by", String(64)),
+    Column("closed_at", Float),
+    Column("general_answer", Boolean, nullable=False, default=False),
+    Column("kb_draft_id", String(64)),
+    Column("reminders", Integer, nullable=False, default=0),
+    Column("escalated_at", Float),
+    Column("return_reason", Text),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+case_events = Table(
+    # The audit trail: every transition, return reason, reminder and escalation.
+    "case_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("at", Float, nullable=False),
+    Column("actor", String(64), nullable=False),  # a username, or "system" for reminders
+    Column("action", String(24), nullable=False),
+    Column("note", Text),
+)
+
+notifications = Table(
+    # What a staff user is told (shown in their page; also e-mailed when SMTP is configured).
+    "notifications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), ForeignKey("users.username"), nullable=False, index=True),
+    Column("case_id", Integer, ForeignKey("cases.id")),
+    Column("kind", String(24), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("read_at", Float),
+    Column("emailed_at", Float),
+)
+
+# ---- knowledge-base announcements to agents (佈達) and their acknowledgement (issue 6) -----------
+announcements = Table(
+    "announcements", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kb_id", String(64), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+announcement_acks = Table(
+    "announcement_acks", metadata,
+    Column("announcement_id", Integer, ForeignKey("announcements.id"), primary_key=True),
+    Column("username", String(64), ForeignKey("users.username"), primary_key=True),
+    Column("acked_at", Float, nullable=False),
+)
+
+# ---- quality sampling on the seed's etiquette checklist (issue 6) ----------------------------------
+quality_reviews = Table(
+    "quality_reviews", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(40), ForeignKey("conversations.id"), nullable=False, unique=True),
+    Column("agent", String(64), nullable=False, index=True),
+    Column("reviewer", String(64), nullable=False),
+    Column("greeting", Boolean, nullable=False),
+    Column("confirmed_need", Boolean, nullable=False),
+    Column("anything_else", Boolean, nullable=False),
+    Column("thanks", Boolean, nullable=False),
+    Column("correct_answer", Boolean, nullable=False),
+    Column("score", Integer, nullable=False),  # 0–100: 20 points per checklist item
+    Column("comment", Text),
+    Column("created_at", Float, nullable=False),
+)

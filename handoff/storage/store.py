@@ -12,8 +12,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, func, insert, select, update
 
 from handoff.storage.database import Database
-from handoff.storage.schema import (auth_tokens, callbacks, conversations, feedback, messages, surveys, users,
-                                    wrapups)
+from handoff.storage.schema import (agency_members, auth_tokens, callbacks, conversations, feedback, messages,
+                                    surveys, users, wrapups)
 
 
 class ConversationStore(Protocol):
@@ -159,10 +159,21 @@ class SQLConversationStore:
 
     # users and tokens ---------------------------------------------------------------------
     async def add_user(self, username: str, password_hash: str, role: str, display_name: str | None,
-                       capacity: int) -> None:
+                       capacity: int, agency: str | None = None) -> None:
         values = {"username": username, "password_hash": password_hash, "role": role,
                   "display_name": display_name or username, "capacity": capacity, "created_at": time.time()}
-        await self.db.write(lambda c: c.execute(insert(users).values(values)))
+
+        def write(c: Connection) -> None:
+            c.execute(insert(users).values(values))
+            if agency:
+                c.execute(insert(agency_members).values(username=username, agency=agency))
+
+        await self.db.write(write)
+
+    async def agency_of(self, username: str) -> str | None:
+        """The agency an agency-role user acts for."""
+        return await self.db.read(lambda c: c.execute(
+            select(agency_members.c.agency).where(agency_members.c.username == username)).scalar())
 
     async def get_user(self, username: str) -> dict[str, Any] | None:
         row = await self.db.read(lambda c: c.execute(select(users).where(users.c.username == username)).first())

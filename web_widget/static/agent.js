@@ -60,6 +60,12 @@ let toastTimer = 0;
 function saveSession(value) {
   auth = value;
   session.save(value);
+  // Extension modules (announcements.js, agent_cases.js) follow the login and the open chat.
+  document.dispatchEvent(new CustomEvent("hotline:session", { detail: value }));
+}
+
+function announceActiveChat() {
+  document.dispatchEvent(new CustomEvent("hotline:active-chat", { detail: { conversationId: activeId } }));
 }
 
 function clock(seconds) {
@@ -159,6 +165,7 @@ function logout(message) {
 function start() {
   showConsole();
   connect();
+  document.dispatchEvent(new CustomEvent("hotline:session", { detail: auth }));
 }
 
 // ---- websocket ----------------------------------------------------------------------------------
@@ -449,6 +456,7 @@ function selectChat(id, focusTab) {
   const chat = chats.get(id);
   if (focusTab && chat) chat.tab.focus();
   updateKbButtons();
+  announceActiveChat();
 }
 
 function onTabKey(event) {
@@ -483,6 +491,7 @@ function removeChat(id) {
   renderChatsEmpty();
   updateCapacity();
   updateKbButtons();
+  announceActiveChat();
 }
 
 function appendMessage(chat, message, live) {

@@ -43,3 +43,35 @@ export async function requestLogin(username, password) {
   const body = await response.json();
   return { token: body.token, username: body.username, role: body.role };
 }
+
+/** An HTTP error from the API; ``detail`` is the server's message when it sent one. */
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/** A JSON API caller bound to a page's login: ``api(path, {method, body})``. ``onAuthLost(status)``
+ * runs on 401/403 (the page shows its login again). Status 0 means the server was unreachable. */
+export function apiClient(getToken, onAuthLost) {
+  return async function api(path, { method = "GET", body } = {}) {
+    const headers = { Authorization: `Bearer ${getToken() || ""}` };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, "無法連線到伺服器，請稍後再試。");
+    }
+    let data = null;
+    try { data = await response.json(); } catch { /* no JSON body */ }
+    if (response.status === 401 || response.status === 403) {
+      onAuthLost(response.status);
+      throw new ApiError(response.status, data ? data.detail : null);
+    }
+    if (!response.ok) throw new ApiError(response.status, data ? data.detail : null);
+    return data;
+  };
+}

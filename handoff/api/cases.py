@@ -1,0 +1,6 @@
+"""(issue 6) router stub."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api", tags=["issue6"])

@@ -1,0 +1,1 @@
+// agent_cases.js: filled by the cases work (issue 6)

@@ -1,0 +1,1 @@
+// announcements.js: filled by the KB upkeep work (issue 6)
