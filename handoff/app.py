@@ -17,11 +17,13 @@ from bot.hours import StaffedHours, clock_from_env
 from bot.intents import CONVERSATION_INTENTS
 from handoff.api import (agent_ws, auth, cases, chat_ws, engineer, health, kb_admin, nlu, pages, reports, rest_channel,
                          staff)
-from handoff.broker import MemoryBroker
+from handoff.backends import make_backends
 from handoff.cases.watch import case_watch
+from handoff.control import control_watch
+from handoff.endpoints import load_endpoints
+from handoff.kb_live import watch_kb
 from handoff.hub import Hub, HubConfig
 from handoff.nlu_service import NLUService
-from handoff.queue import MemoryQueue
 from handoff.settings import Settings, get_settings
 from handoff.storage.database import Database
 from handoff.storage.misslog import MissLog
@@ -39,15 +41,6 @@ def _policy_config(config_path: Path) -> tuple[dict, dict]:
     return policy, raw.get("staffed_hours", {})
 
 
-async def _closing_watch(hub: Hub, every: float = 30.0) -> None:
-    """At closing time, citizens still queued are offered a callback instead."""
-    while True:
-        await asyncio.sleep(every)
-        if hub.queue.waiting() and not hub.hours.is_open(hub.clock.now()):
-            count = await hub.close_queue_for_the_day()
-            log.info("closing time: %d queued citizens offered a callback", count)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -60,21 +53,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policy_raw, hours_raw = _policy_config(settings.path(settings.config_path))
         hours = StaffedHours.from_config(hours_raw)
         db = Database(settings.chat_database_url)
-        hub = Hub(store=SQLConversationStore(db), broker=MemoryBroker(), queue=MemoryQueue(), nlu=nlu_service,
+        backends = make_backends(load_endpoints(settings).redis_url, settings.redis_prefix)
+        hub = Hub(store=SQLConversationStore(db), broker=backends.broker, queue=backends.queue,
+                  presence=backends.presence, nlu=nlu_service,
                   policy=HotlinePolicy.from_config(policy_raw, kb_entries.get, hours.describe()), hours=hours,
                   clock=clock_from_env({"HOTLINE_CLOCK": settings.clock} if settings.clock else None),
                   config=HubConfig(agent_grace_seconds=settings.agent_grace_seconds,
                                    citizen_grace_seconds=settings.citizen_grace_seconds),
                   misslog=MissLog(db))
-        await hub.restore()
+        await hub.start()
         app.state.nlu, app.state.hub = nlu_service, hub
         app.state.kb_search = KBSearch(list(kb_entries.values()))
         app.state.kb = kb
         app.state.kb_entries = kb_entries  # approved entries by id; KB upkeep updates it in place
         app.state.train_lock = asyncio.Lock()
         app.state.known_intents = lambda: [*(e["id"] for e in kb.entries()), *CONVERSATION_INTENTS]  # read live
-        watchers = [asyncio.create_task(_closing_watch(hub)), asyncio.create_task(nlu_service.watch_deployments()),
-                    asyncio.create_task(case_watch(app))]
+        watchers = [asyncio.create_task(control_watch(app)), asyncio.create_task(nlu_service.watch_deployments()),
+                    asyncio.create_task(case_watch(app)), asyncio.create_task(watch_kb(app))]
         yield
         for watcher in watchers:
             watcher.cancel()

@@ -7,6 +7,7 @@ from bot.cli import COMMANDS as NLU_COMMANDS
 from handoff.cases.cli import COMMANDS as CASE_COMMANDS
 from handoff.reports.cli import COMMANDS as REPORT_COMMANDS
 from handoff.review_cli import COMMANDS as REVIEW_COMMANDS
+from handoff.storage.cli import COMMANDS as DB_COMMANDS
 from handoff.settings import get_settings
 from kb_sync.cli import kb
 
@@ -90,7 +91,7 @@ def user_add(settings, username: str, role: str, agency: str | None, password: s
     click.echo(f"added {role} {username}")
 
 
-for command in [*NLU_COMMANDS, *REVIEW_COMMANDS, *CASE_COMMANDS, *REPORT_COMMANDS, kb]:
+for command in [*NLU_COMMANDS, *REVIEW_COMMANDS, *CASE_COMMANDS, *REPORT_COMMANDS, *DB_COMMANDS, kb]:
     main.add_command(command)
 
 

@@ -1,13 +1,19 @@
 """The conversation hub: every citizen and agent action, from storage to the relay.
 
 Order of work for each inbound message: commit it to the store, acknowledge it, publish it, then
-act (NLU + dialogue policy while the bot has the chat; relay to the agent once handed off). The
-queue and agent presence live in a ``QueueBackend`` and in memory; both are rebuilt from the
-store at start-up, so a restart (even ``kill -9``) resumes queued and assigned chats.
+act (NLU + dialogue policy while the bot has the chat; relay to the agent once handed off).
+
+The database is the record of every chat's state; the queue (``QueueBackend``), presence
+(``PresenceBackend``) and relay (``Broker``) are shared indexes over it — in memory for one process,
+in Redis for several. One process at a time (the lease holder) runs the sweeper: agents or
+citizens absent from presence for their whole grace period are handled (chats re-queued at the
+front, or abandoned), and queued chats missing from the queue backend are put back, so neither a
+``kill -9`` of a process nor a Redis restart loses a place in line.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -22,9 +28,10 @@ from bot.hours import Clock, StaffedHours
 from bot.intents import CONVERSATION_INTENTS
 from bot.pii import mask
 from handoff.auth import digest, new_token
-from handoff.broker import MemoryBroker
+from handoff.broker import Broker
 from handoff.nlu_service import NLUService
-from handoff.queue import AgentPresence, QueueBackend, estimated_wait_seconds
+from handoff.presence import PresenceBackend
+from handoff.queue import QueueBackend, estimated_wait_seconds
 from handoff.session import SessionState, check_transition
 from handoff.storage.misslog import MissLog
 from handoff.storage.store import SQLConversationStore
@@ -48,6 +55,16 @@ class HubConfig:
     citizen_grace_seconds: float = 120.0
     default_handle_seconds: float = 180.0
     default_capacity: int = 3
+    heartbeat_seconds: float = 1.0
+    closing_check_seconds: float = 30.0
+
+    @property
+    def presence_ttl(self) -> float:
+        return self.heartbeat_seconds * 3
+
+    @property
+    def sweep_seconds(self) -> float:
+        return max(0.1, min(1.0, self.agent_grace_seconds / 4, self.citizen_grace_seconds / 4))
 
 
 def conversation_channel(conversation_id: str) -> str:
@@ -78,63 +95,108 @@ def message_event(message: dict[str, Any], conversation_id: str | None = None) -
 @dataclass
 class Hub:
     store: SQLConversationStore
-    broker: MemoryBroker
+    broker: Broker
     queue: QueueBackend
+    presence: PresenceBackend
     nlu: NLUService
     policy: HotlinePolicy
     hours: StaffedHours
     clock: Clock
     config: HubConfig = field(default_factory=HubConfig)
     misslog: MissLog | None = None
-    agents: dict[str, AgentPresence] = field(default_factory=dict)
     _citizen_connections: dict[str, int] = field(default_factory=dict)
-    _timers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _agent_connections: dict[str, int] = field(default_factory=dict)
+    _capacity: dict[str, int] = field(default_factory=dict)
     _handle_times: deque[float] = field(default_factory=lambda: deque(maxlen=50))
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     _waiting: dict[str, tuple[float, str]] = field(default_factory=dict)
+    _absent_since: dict[tuple[str, str], float] = field(default_factory=dict)
+    _claiming: set[str] = field(default_factory=set)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _last_closing_check: float = 0.0
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         """One turn at a time per conversation, so bot replies keep their order."""
         return self._locks.setdefault(conversation_id, asyncio.Lock())
 
-    # start-up ---------------------------------------------------------------------------------
-    async def restore(self) -> None:
-        """Rebuild the queue and agent assignments from the store."""
-        rows = await self.store.conversations_in_states([SessionState.QUEUED, SessionState.WITH_AGENT])
-        for row in sorted(rows, key=lambda r: (not r["front_of_queue"], r["queued_at"] or 0)):
-            if row["state"] == SessionState.QUEUED:
-                self.queue.enqueue(row["id"])
-            elif row["agent"]:
-                presence = self.agents.setdefault(row["agent"], AgentPresence(row["agent"], self.config.default_capacity))
-                presence.chats.add(row["id"])
-        for username, presence in self.agents.items():
-            if presence.connections == 0:
-                self._schedule(f"agent:{username}", self.config.agent_grace_seconds, lambda: self._agent_gone(username))
-        for row in rows:  # citizens have a grace period to reconnect after a restart too
-            self._schedule(f"citizen:{row['id']}", self.config.citizen_grace_seconds,
-                           lambda cid=row["id"]: self._citizen_gone(cid))
-        log.info("restored %d queued and %d assigned chats", len(self.queue.waiting()),
-                 sum(len(p.chats) for p in self.agents.values()))
-
-    def _schedule(self, key: str, delay: float, action: Callable[[], Awaitable[None]]) -> None:
-        """Run ``action()`` after ``delay`` unless cancelled (the coroutine is made only then)."""
-        self._cancel(key)
-
-        async def later() -> None:
-            await asyncio.sleep(delay)
-            self._timers.pop(key, None)
-            await action()
-
-        self._timers[key] = asyncio.create_task(later())
-
-    def _cancel(self, key: str) -> None:
-        task = self._timers.pop(key, None)
-        if task:
-            task.cancel()
+    # start-up and background work -------------------------------------------------------------
+    async def start(self) -> None:
+        """Put queued chats back in the queue backend, then heartbeat and sweep until closed."""
+        await self.broker.start()
+        try:
+            await self.reconcile(await self.store.conversations_in_states([SessionState.QUEUED]))
+        except Exception as exc:  # e.g. Redis not up yet: the sweeper reconciles once it is
+            log.warning("queue not restored at start-up (%s); the sweeper will retry", exc)
+        self._tasks = [asyncio.create_task(self._every(self.config.heartbeat_seconds, self._heartbeat)),
+                       asyncio.create_task(self._every(self.config.sweep_seconds, self.sweep))]
 
     async def close(self) -> None:
-        for task in self._timers.values():
+        for task in self._tasks:
             task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.broker.close()
+
+    async def _every(self, seconds: float, action: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await action()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background %s failed; retrying", getattr(action, "__name__", action))
+
+    async def _heartbeat(self) -> None:
+        ttl = self.config.presence_ttl
+        await self.presence.beat("citizen", list(self._citizen_connections), ttl)
+        await self.presence.beat("agent", list(self._agent_connections), ttl)
+        for username in self._agent_connections:
+            await self.presence.set_capacity(username, self._capacity.get(username, self.config.default_capacity))
+
+    async def reconcile(self, queued: list[dict[str, Any]]) -> int:
+        """Add queued chats (rows from the store) that the queue backend lacks; returns how many."""
+        present = set(await self.queue.waiting())
+        missing = [r for r in queued if r["state"] == SessionState.QUEUED and r["id"] not in present
+                   and r["id"] not in self._claiming]
+        for row in sorted(missing, key=lambda r: (not r["front_of_queue"], r["queued_at"] or 0)):
+            await self.queue.enqueue(row["id"], front=bool(row["front_of_queue"]), queued_at=row["queued_at"])
+        if missing:
+            log.info("queue: %d queued chats put back from the store", len(missing))
+            await self.broadcast_queue()
+        return len(missing)
+
+    async def sweep(self) -> None:
+        """The lease holder's round: grace periods, queue reconciliation, closing time."""
+        if not await self.presence.lead("sweeper", self.config.sweep_seconds * 5):
+            self._absent_since.clear()
+            return
+        rows = await self.store.conversations_in_states([SessionState.QUEUED, SessionState.WITH_AGENT])
+        agents_here, citizens_here = await self.presence.alive("agent"), await self.presence.alive("citizen")
+        now, seen = time.monotonic(), set()
+        for agent in sorted({r["agent"] for r in rows if r["state"] == SessionState.WITH_AGENT and r["agent"]}):
+            if self._absent_for(("agent", agent), agent in agents_here, now, seen) >= self.config.agent_grace_seconds:
+                await self._agent_gone(agent)
+        for row in rows:
+            if self._absent_for(("citizen", row["id"]), row["id"] in citizens_here, now,
+                                seen) >= self.config.citizen_grace_seconds:
+                await self._citizen_gone(row["id"])
+        for key in set(self._absent_since) - seen:
+            del self._absent_since[key]
+        await self.reconcile(rows)
+        if time.monotonic() - self._last_closing_check >= self.config.closing_check_seconds:
+            self._last_closing_check = time.monotonic()
+            if await self.queue.waiting() and not self.hours.is_open(self.clock.now()):
+                log.info("closing time: %d queued citizens offered a callback", await self.close_queue_for_the_day())
+
+    def _absent_for(self, key: tuple[str, str], present: bool, now: float, seen: set[tuple[str, str]]) -> float:
+        """How long the sweeper has seen ``key`` missing from presence (0 when present)."""
+        seen.add(key)
+        if present:
+            self._absent_since.pop(key, None)
+            return 0.0
+        return now - self._absent_since.setdefault(key, now)
 
     # citizens ---------------------------------------------------------------------------------
     async def open_conversation(self, conversation_id: str | None, token: str | None,
@@ -151,21 +213,23 @@ class Hub:
         await self._bot_say(conversation_id, [self.policy.greet()])
         return conversation, token, False
 
-    def citizen_connected(self, conversation_id: str) -> None:
+    async def citizen_connected(self, conversation_id: str) -> None:
         self._citizen_connections[conversation_id] = self._citizen_connections.get(conversation_id, 0) + 1
-        self._cancel(f"citizen:{conversation_id}")
+        with contextlib.suppress(Exception):  # presence is refreshed by the heartbeat anyway
+            await self.presence.beat("citizen", [conversation_id], self.config.presence_ttl)
 
-    def citizen_disconnected(self, conversation_id: str) -> None:
+    async def citizen_disconnected(self, conversation_id: str) -> None:
         left = self._citizen_connections.get(conversation_id, 1) - 1
         if left > 0:
             self._citizen_connections[conversation_id] = left
             return
         self._citizen_connections.pop(conversation_id, None)
-        self._schedule(f"citizen:{conversation_id}", self.config.citizen_grace_seconds,
-                       lambda: self._citizen_gone(conversation_id))
+        self._locks.pop(conversation_id, None)
+        with contextlib.suppress(Exception):
+            await self.presence.drop("citizen", conversation_id)
 
     async def _citizen_gone(self, conversation_id: str) -> None:
-        """No citizen connection for the grace period: a queued or assigned chat is abandoned."""
+        """No citizen connection anywhere for the grace period: a queued or assigned chat is abandoned."""
         if self._citizen_connections.get(conversation_id):
             return
         conversation = await self.store.get_conversation(conversation_id)
@@ -299,13 +363,18 @@ class Hub:
         if not conversation["queued_at"]:
             values["queued_at"] = time.time()
         await self.store.update_conversation(conversation_id, **values)
-        self.queue.enqueue(conversation_id, front=front)
+        try:
+            await self.queue.enqueue(conversation_id, front=front, queued_at=values.get("queued_at")
+                                     or conversation["queued_at"])
+        except Exception as exc:  # the row says queued; the sweeper puts it in the shared queue
+            log.warning("queue backend unavailable (%s); %s will be re-added", exc, conversation_id)
         await self.broker.publish(conversation_channel(conversation_id), {"type": "state", "state": SessionState.QUEUED})
         await self.broadcast_queue()
 
     async def _leave_queue(self, conversation: dict[str, Any], target: SessionState) -> None:
         check_transition(conversation["state"], target)
-        self.queue.remove(conversation["id"])
+        with contextlib.suppress(Exception):  # a stale entry is skipped when popped
+            await self.queue.remove(conversation["id"])
         await self.store.update_conversation(conversation["id"], state=target)
         await self.broker.publish(conversation_channel(conversation["id"]), {"type": "state", "state": target})
         await self.broadcast_queue()
@@ -313,16 +382,20 @@ class Hub:
     def handle_seconds(self) -> float:
         return sum(self._handle_times) / len(self._handle_times) if self._handle_times else self.config.default_handle_seconds
 
-    def online_agents(self) -> list[AgentPresence]:
-        return [a for a in self.agents.values() if a.connections > 0]
+    async def online_agents(self) -> dict[str, int]:
+        """Agents connected to any process, with their chat capacity."""
+        online = await self.presence.alive("agent") | set(self._agent_connections)
+        capacities = await self.presence.capacities(online)
+        return {a: capacities.get(a, self._capacity.get(a, self.config.default_capacity)) for a in online}
 
-    def queue_status(self, conversation_id: str) -> dict[str, Any]:
-        """The ``queue`` frame for one waiting citizen."""
-        position = self.queue.position(conversation_id) or 1
-        online = self.online_agents()
-        capacity = max((a.capacity for a in online), default=self.config.default_capacity)
+    def _queue_frame(self, position: int, online: dict[str, int]) -> dict[str, Any]:
+        capacity = max(online.values(), default=self.config.default_capacity)
         return {"type": "queue", "position": position,
                 "estimated_wait_seconds": estimated_wait_seconds(position, len(online), capacity, self.handle_seconds())}
+
+    async def queue_status(self, conversation_id: str) -> dict[str, Any]:
+        """The ``queue`` frame for one waiting citizen."""
+        return self._queue_frame(await self.queue.position(conversation_id) or 1, await self.online_agents())
 
     async def _waiting_entry(self, conversation_id: str) -> tuple[float, str]:
         """(queued_at, preview of the citizen's last words) for the agents' queue view; read once
@@ -336,90 +409,99 @@ class Hub:
         return self._waiting[conversation_id]
 
     async def broadcast_queue(self) -> None:
-        waiting = self.queue.waiting()
+        try:
+            waiting = await self.queue.waiting()
+            online = await self.online_agents()
+        except Exception as exc:  # the shared queue is unreachable (Redis restarting): try next change
+            log.warning("queue view not sent: %s", exc)
+            return
         for gone in set(self._waiting) - set(waiting):
             del self._waiting[gone]
         entries = []
         now = time.time()
         for position, conversation_id in enumerate(waiting, start=1):
-            await self.broker.publish(conversation_channel(conversation_id), self.queue_status(conversation_id))
+            await self.broker.publish(conversation_channel(conversation_id), self._queue_frame(position, online))
             queued_at, preview = await self._waiting_entry(conversation_id)
             entries.append({"conversation_id": conversation_id, "position": position,
                             "waited_seconds": round(now - queued_at, 1), "preview": preview})
-        await self.broker.publish(AGENTS_CHANNEL, {"type": "queue", "entries": entries,
-                                                   "agents_online": len(self.online_agents())})
+        await self.broker.publish(AGENTS_CHANNEL, {"type": "queue", "entries": entries, "agents_online": len(online)})
 
     async def close_queue_for_the_day(self) -> int:
         """At closing time: everyone still queued is offered a callback; returns how many."""
         count = 0
-        for conversation_id in self.queue.waiting():
+        for conversation_id in await self.queue.waiting():
             conversation = await self._get(conversation_id)
+            if conversation["state"] != SessionState.QUEUED:
+                continue
             await self._leave_queue(conversation, SessionState.BOT)
             await self._bot_say(conversation_id, [self.policy._callback_offer(DialogueState()).replies[0]])
             count += 1
         return count
 
     # agents -----------------------------------------------------------------------------------
-    async def agent_connected(self, username: str, capacity: int) -> AgentPresence:
-        presence = self.agents.setdefault(username, AgentPresence(username, capacity))
-        presence.capacity = capacity
-        presence.connections += 1
-        self._cancel(f"agent:{username}")
+    async def agent_connected(self, username: str, capacity: int) -> list[str]:
+        """Register a socket of the agent on this process; returns the agent's current chats."""
+        self._agent_connections[username] = self._agent_connections.get(username, 0) + 1
+        self._capacity[username] = capacity
+        with contextlib.suppress(Exception):
+            await self.presence.set_capacity(username, capacity)
+            await self.presence.beat("agent", [username], self.config.presence_ttl)
         await self.broadcast_queue()
-        return presence
+        return await self.store.agent_chats(username)
 
     async def agent_disconnected(self, username: str) -> None:
-        presence = self.agents.get(username)
-        if presence is None:
+        left = self._agent_connections.get(username, 1) - 1
+        if left > 0:
+            self._agent_connections[username] = left
             return
-        presence.connections = max(0, presence.connections - 1)
-        if presence.connections == 0:
-            self._schedule(f"agent:{username}", self.config.agent_grace_seconds, lambda: self._agent_gone(username))
-            await self.broadcast_queue()
+        self._agent_connections.pop(username, None)
+        with contextlib.suppress(Exception):
+            await self.presence.drop("agent", username)
+        await self.broadcast_queue()
 
     async def _agent_gone(self, username: str) -> None:
         """The agent stayed away past the grace period: their chats go to the front of the queue."""
-        presence = self.agents.get(username)
-        if presence is None or presence.connections > 0:
+        if self._agent_connections.get(username):
             return
-        for conversation_id in list(presence.chats):
-            presence.chats.discard(conversation_id)
+        for conversation_id in await self.store.agent_chats(username):
             conversation = await self.store.get_conversation(conversation_id)
-            if conversation and conversation["state"] == SessionState.WITH_AGENT:
+            if conversation and conversation["state"] == SessionState.WITH_AGENT and conversation["agent"] == username:
                 await self._system_say(conversation, "客服人員連線中斷，正在為您重新轉接，請稍候。", "queued")
                 await self.enqueue(conversation_id, front=True)
-        self.agents.pop(username, None)
         await self.broadcast_queue()
 
     async def accept(self, username: str) -> dict[str, Any] | None:
         """Assign the next queued chat to the agent; returns the assignment, or None."""
-        presence = self.agents.get(username)
-        if presence is None or presence.free <= 0:
+        capacity = self._capacity.get(username, self.config.default_capacity)
+        if len(await self.store.agent_chats(username)) >= capacity:
             raise HubError("at_capacity", "you are at your chat capacity")
-        conversation_id = self.queue.pop_next()
-        if conversation_id is None:
-            return None
-        return await self._assign(conversation_id, presence)
+        while True:
+            try:
+                conversation_id = await self.queue.pop_next()
+            except Exception as exc:
+                log.warning("queue unavailable: %s", exc)
+                raise HubError("queue_unavailable", "the queue is briefly unavailable; try again") from exc
+            if conversation_id is None:
+                return None
+            assignment = await self._assign(conversation_id, username)
+            if assignment is not None:
+                return assignment  # else: stale entry (already taken or left); take the next one
 
-    async def _assign(self, conversation_id: str, presence: AgentPresence) -> dict[str, Any]:
-        conversation = await self._get(conversation_id)
-        check_transition(conversation["state"], SessionState.WITH_AGENT)
-        now = time.time()
-        values: dict[str, Any] = {"state": SessionState.WITH_AGENT, "agent": presence.username,
-                                  "front_of_queue": False}
-        if not conversation["assigned_at"]:
-            values["assigned_at"] = now
-            values["wait_seconds"] = round(now - (conversation["queued_at"] or now), 3)
-        await self.store.update_conversation(conversation_id, **values)
-        presence.chats.add(conversation_id)
-        conversation.update(values)
+    async def _assign(self, conversation_id: str, username: str) -> dict[str, Any] | None:
+        self._claiming.add(conversation_id)
+        try:
+            conversation = await self.store.claim(conversation_id, username)
+        finally:
+            self._claiming.discard(conversation_id)
+        if conversation is None:
+            return None
         await self.broker.publish(conversation_channel(conversation_id),
-                                  {"type": "state", "state": SessionState.WITH_AGENT, "agent": presence.username})
+                                  {"type": "state", "state": SessionState.WITH_AGENT, "agent": username})
         transcript = [message_event(m, conversation_id) for m in await self.store.messages_since(conversation_id)]
         assignment = {"type": "assigned", "conversation_id": conversation_id, "transcript": transcript,
                       "waited_seconds": conversation.get("wait_seconds")}
-        await self.broker.publish(agent_channel(presence.username), assignment)
-        await self._system_say(conversation, f"客服人員 {presence.username} 已加入對話，很高興為您服務。", "agent")
+        await self.broker.publish(agent_channel(username), assignment)
+        await self._system_say(conversation, f"客服人員 {username} 已加入對話，很高興為您服務。", "agent")
         await self.broadcast_queue()
         return assignment
 
@@ -443,14 +525,12 @@ class Hub:
 
     async def transfer(self, username: str, conversation_id: str, to: str) -> None:
         await self._agent_chat(username, conversation_id)
-        target = self.agents.get(to)
-        if target is None or target.connections == 0 or to == username:
+        online = await self.online_agents()
+        if to not in online or to == username:
             raise HubError("no_such_agent", f"agent {to} is not online")
-        if target.free <= 0:
+        if len(await self.store.agent_chats(to)) >= online[to]:
             raise HubError("at_capacity", f"agent {to} has no free chat slot")
-        self.agents[username].chats.discard(conversation_id)
         await self.store.update_conversation(conversation_id, agent=to)
-        target.chats.add(conversation_id)
         await self.broker.publish(agent_channel(username),
                                   {"type": "closed", "conversation_id": conversation_id, "reason": "transferred"})
         conversation = await self._get(conversation_id)
@@ -469,12 +549,12 @@ class Hub:
 
     async def _finish(self, conversation: dict[str, Any], outcome: str, reason: str) -> None:
         check_transition(conversation["state"], SessionState.CLOSED)
-        self.queue.remove(conversation["id"])
+        with contextlib.suppress(Exception):  # a stale queue entry is skipped when popped anyway
+            await self.queue.remove(conversation["id"])
         agent = conversation.get("agent")
         await self.store.update_conversation(conversation["id"], state=SessionState.CLOSED, closed_at=time.time(),
                                              outcome=outcome)
-        if agent and agent in self.agents:
-            self.agents[agent].chats.discard(conversation["id"])
+        if agent and conversation["state"] == SessionState.WITH_AGENT:
             await self.broker.publish(agent_channel(agent),
                                       {"type": "closed", "conversation_id": conversation["id"], "reason": reason})
         conversation = {**conversation, "state": SessionState.CLOSED}

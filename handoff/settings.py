@@ -41,6 +41,8 @@ class Settings(BaseSettings):
                             "database), lock_store and event_broker (memory or Redis); missing means the embedded default.")
     redis_url: str = Field("", description="redis://… for the shared queue, presence and relay; empty means in-process "
                            "(overrides endpoints.yml).")
+    redis_prefix: str = Field("hotline:", description="Prefix of every Redis key and channel (several deployments "
+                              "may share one Redis).")
     smtp_host: str = Field("", description="SMTP server for case notifications; empty means notifications stay in the pages.")
     smtp_port: int = Field(25, description="SMTP port.")
     smtp_from: str = Field("hotline@localhost", description="Sender address of notification e-mails.")
@@ -56,8 +58,15 @@ class Settings(BaseSettings):
         return self.path(self.data_dir) / "kb.db"
 
     @property
+    def embedded_database_url(self) -> str:
+        return f"sqlite:///{self.path(self.data_dir) / 'chat.db'}"
+
+    @property
     def chat_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.path(self.data_dir) / 'chat.db'}"
+        """The conversation store: HOTLINE_DATABASE_URL, else endpoints.yml's tracker_store, else SQLite."""
+        from handoff.endpoints import load_endpoints
+
+        return load_endpoints(self).database_url
 
 
 @lru_cache(maxsize=1)

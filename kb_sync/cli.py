@@ -86,12 +86,23 @@ def lint_(settings: Any, min_examples: int, threshold: float, as_json: bool, str
 
 
 @kb.command("export")
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path, dir_okay=False),
+              help="The file to write (.xlsx or .jsonl); the same as giving PATH.")
 @click.pass_obj
-def export(settings: Any, path: Path) -> None:
-    """Write the whole KB with its revision history to one .xlsx or .jsonl file."""
+def export(settings: Any, path: Path | None, output: Path | None) -> None:
+    """Write the whole KB with its revision history to one .xlsx or .jsonl file.
+
+    Every approved entry, every revision (imports and approved edits: who, when, what) and every
+    entry's full text at each revision go into the one file.
+    """
+    if path and output and path != output:
+        raise click.UsageError("give the file once: PATH or --output")
+    target = output or path
+    if target is None:
+        raise click.UsageError("name the file to write: hotline kb export --output kb.xlsx")
     try:
-        n = export_kb(_kb(settings), path)
+        n = export_kb(_kb(settings), target)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"exported {n} entries with revision history → {path}")
+    click.echo(f"exported {n} entries with revision history → {target}")

@@ -11,3 +11,15 @@ class KBFileError(HotlineError, ValueError):
         where = filename + (f", row {row}" if row is not None else "") + (f", field '{field}'" if field else "")
         super().__init__(f"{where}: {message}")
         self.filename, self.row, self.field = filename, row, field
+
+
+class UpkeepError(HotlineError, ValueError):
+    """A KB edit, approval or rejection that cannot be done; the message says what to fix."""
+
+
+class EntryNotFound(UpkeepError, LookupError):
+    """No KB entry (or nothing to review) under this id."""
+
+
+class StaleChange(UpkeepError):
+    """The live entry changed after this edit was proposed; the edit must be looked at again."""

@@ -32,6 +32,15 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def read_approved(path: Path) -> list[dict[str, Any]]:
+    """The approved entries, read on a short-lived connection of its own (safe from any thread)."""
+    db = sqlite_utils.Database(path)
+    try:
+        return list(db["entries"].rows_where("status = 'approved'", order_by="id"))
+    finally:
+        db.close()
+
+
 class KnowledgeBase:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,6 +69,18 @@ class KnowledgeBase:
                 foreign_keys=[("revision", "revisions", "id")],
             )
             self.db["entry_history"].create_index(["entry_id"])
+        if "draft_examples" not in self.db.table_names():
+            self.db["draft_examples"].create({"entry_id": str, "text": str})
+        if "changes" not in self.db.table_names():
+            # The review log of KB upkeep (kb_sync/upkeep.py): pending edits of approved entries and
+            # every approve/reject decision; an approved change names the revision it made.
+            self.db["changes"].create(
+                {"id": int, "entry_id": str, "kind": str, "category": str, "agency": str, "question": str,
+                 "answer": str, "base_revision": int, "proposed_by": str, "proposed_at": str, "status": str,
+                 "reviewed_by": str, "reviewed_at": str, "revision": int, "note": str},
+                pk="id",
+            )
+            self.db["changes"].create_index(["entry_id", "status"])
 
     # reading -----------------------------------------------------------------------------
     def get(self, entry_id: str) -> dict[str, Any] | None:
@@ -80,6 +101,18 @@ class KnowledgeBase:
 
     def drafts(self) -> list[dict[str, Any]]:
         return list(self.db["entries"].rows_where("status = 'draft'", order_by="id"))
+
+    def find(self, entry_id: str) -> dict[str, Any] | None:
+        """An entry in any status (approved, draft, rejected)."""
+        rows = list(self.db["entries"].rows_where("id = ?", [entry_id]))
+        return rows[0] if rows else None
+
+    def draft_examples(self, entry_id: str) -> list[str]:
+        return [r["text"] for r in self.db["draft_examples"].rows_where("entry_id = ?", [entry_id], order_by="rowid")]
+
+    def version(self) -> int:
+        """The latest revision number (0 for an empty KB): changes whenever approved entries do."""
+        return int(self.db.execute("select coalesce(max(id), 0) from revisions").fetchone()[0])
 
     # writing -----------------------------------------------------------------------------
     def add_draft(self, question: str, category: str, examples: list[str] | None = None) -> str:
@@ -114,7 +147,7 @@ class KnowledgeBase:
             return diff
         by_id = {e.id: e for e in entries}
         now = _now()
-        with self.db.conn:
+        with self.db.atomic():
             revision = self.db["revisions"].insert(
                 {"created_at": now, "source": source, "author": author, "note": "",
                  "added": len(diff.added), "changed": len(diff.changed), "removed": len(diff.removed)}

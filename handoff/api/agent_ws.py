@@ -27,11 +27,14 @@ async def agent(ws: WebSocket) -> None:
         return
     username = user["username"]
     limiter = RateLimiter(frames=60)
+    async def missed(conversation_id: str, after_seq: int) -> list[dict[str, Any]]:
+        return [message_event(m, conversation_id) for m in await hub.store.messages_since(conversation_id, after_seq)]
+
     async with hub.broker.subscribe(agent_channel(username), AGENTS_CHANNEL) as inbox:
-        outbox = Outbox(ws, inbox)
-        presence = await hub.agent_connected(username, int(user["capacity"]))
-        outbox.put({"type": "hello", "agent": username, "capacity": presence.capacity, "chats": sorted(presence.chats)})
-        for conversation_id in sorted(presence.chats):  # a reconnect gets its chats back
+        outbox = Outbox(ws, inbox, missed)
+        chats = await hub.agent_connected(username, int(user["capacity"]))
+        outbox.put({"type": "hello", "agent": username, "capacity": int(user["capacity"]), "chats": sorted(chats)})
+        for conversation_id in sorted(chats):  # a reconnect gets its chats back
             transcript = [message_event(m, conversation_id) for m in await hub.store.messages_since(conversation_id)]
             outbox.put({"type": "assigned", "conversation_id": conversation_id, "transcript": transcript})
         outbox.start()

@@ -1,6 +1,179 @@
-"""(issue 6) router stub."""
+"""Cases escalated to agencies (後送案件): REST for agents, supervisors and agency users.
+
+Another agency's case answers 404, as if it did not exist; an agent sees only the cases they
+recorded. Refusals carry ``detail`` (a sentence) and the header ``X-Error-Code`` (stable code).
+"""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Awaitable
+from typing import Annotated, Any, Literal, TypeVar
 
-router = APIRouter(prefix="/api", tags=["issue6"])
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from handoff.cases.lifecycle import STATUSES, CaseError
+from handoff.cases.service import Actor, CaseService
+from handoff.cases.wiring import service_for
+from handoff.deps import CurrentStaff, CurrentSupervisor
+
+router = APIRouter(prefix="/api", tags=["cases"])
+T = TypeVar("T")
+
+
+async def _actor(request: Request, user: CurrentStaff) -> Actor:
+    if user["role"] == "agency":
+        agency = await request.app.state.hub.store.agency_of(user["username"])
+        if not agency:
+            raise HTTPException(403, "this agency account has no agency assigned (hotline user add … --agency)")
+        return Actor(user["username"], "agency", agency)
+    if user["role"] not in ("agent", "supervisor"):
+        raise HTTPException(403, "cases are for agents, supervisors and agency users")
+    return Actor(user["username"], user["role"])
+
+
+def _service(request: Request) -> CaseService:
+    return service_for(request.app)
+
+
+ActorDep = Annotated[Actor, Depends(_actor)]
+ServiceDep = Annotated[CaseService, Depends(_service)]
+
+
+async def _run(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except CaseError as exc:
+        raise HTTPException(exc.status, str(exc), headers={"X-Error-Code": exc.code}) from exc
+
+
+class CaseIn(BaseModel):
+    conversation_id: str | None = Field(None, max_length=40)
+    callback_id: int | None = None
+    citizen_name: str = Field(min_length=1, max_length=100)
+    citizen_contact: str = Field(min_length=1, max_length=100)
+    consent: bool
+    summary: str = Field(min_length=1, max_length=2000)
+    category: str | None = Field(None, max_length=100)
+    agency: str | None = Field(None, max_length=100)
+    urgency: Literal["normal", "urgent"] = "normal"
+
+
+class CaseEdit(BaseModel):
+    citizen_name: str | None = Field(None, min_length=1, max_length=100)
+    citizen_contact: str | None = Field(None, min_length=1, max_length=100)
+    summary: str | None = Field(None, min_length=1, max_length=2000)
+    category: str | None = Field(None, max_length=100)
+    agency: str | None = Field(None, min_length=1, max_length=100)
+    urgency: Literal["normal", "urgent"] | None = None
+
+
+class DispatchIn(BaseModel):
+    agency: str | None = Field(None, max_length=100)
+
+
+class ReturnIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class CloseIn(BaseModel):
+    general_answer: bool = False
+    faq_question: str | None = Field(None, max_length=500)
+
+
+class ReadIn(BaseModel):
+    ids: list[int] = Field(default_factory=list, max_length=1000)
+
+
+@router.get("/cases")
+async def list_cases(actor: ActorDep, service: ServiceDep,
+                     status: Annotated[str | None, Query(pattern="^(" + "|".join(STATUSES) + ")$")] = None,
+                     agency: Annotated[str | None, Query(max_length=100)] = None) -> list[dict[str, Any]]:
+    return await _run(service.list(actor, status, agency))
+
+
+@router.get("/cases/prefill")
+async def prefill(actor: ActorDep, service: ServiceDep,
+                  conversation_id: Annotated[str | None, Query(max_length=40)] = None,
+                  callback_id: int | None = None,
+                  category: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
+    """The case form's starting values: wrap-up category and summary, callback name and phone,
+    the suggested agency and the list of agencies."""
+    return await _run(service.prefill(actor, conversation_id, callback_id, category))
+
+
+@router.get("/cases/agencies")
+async def known_agencies(actor: ActorDep, service: ServiceDep) -> list[str]:
+    return await service.known_agencies()
+
+
+@router.post("/cases/sweep")
+async def sweep(user: CurrentSupervisor, service: ServiceDep) -> dict[str, int]:
+    """Run the deadline sweep now (the server also runs it every HOTLINE_CASE_SWEEP_SECONDS)."""
+    return await service.sweep()
+
+
+@router.post("/cases", status_code=201)
+async def create_case(body: CaseIn, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
+    return await _run(service.create(actor, **body.model_dump()))
+
+
+@router.get("/cases/{case_id}")
+async def get_case(case_id: int, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
+    return await _run(service.get(actor, case_id))
+
+
+@router.patch("/cases/{case_id}")
+async def edit_case(case_id: int, body: CaseEdit, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
+    return await _run(service.edit(actor, case_id, body.model_dump(exclude_unset=True)))
+
+
+@router.post("/cases/{case_id}/approve")
+async def approve(case_id: int, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
+    return await _run(service.approve(actor, case_id))
+
+
+@router.post("/cases/{case_id}/dispatch")
+async def dispatch(case_id: int, actor: ActorDep, service: ServiceDep, body: DispatchIn | None = None) -> dict[str, Any]:
+    return await _run(service.dispatch(actor, case_id, body.agency if body else None))
+
+
+@router.post("/cases/{case_id}/redispatch")
+async def redispatch(case_id: int, actor: ActorDep, service: ServiceDep,
+                     body: DispatchIn | None = None) -> dict[str, Any]:
+    return await _run(service.redispatch(actor, case_id, body.agency if body else None))
+
+
+@router.post("/cases/{case_id}/accept")
+async def accept(case_id: int, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
+    return await _run(service.accept(actor, case_id))
+
+
+@router.post("/cases/{case_id}/return")
+async def return_case(case_id: int, body: ReturnIn, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
+    return await _run(service.return_(actor, case_id, body.reason))
+
+
+@router.post("/cases/{case_id}/reply")
+async def reply(case_id: int, body: ReplyIn, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
+    return await _run(service.reply(actor, case_id, body.text))
+
+
+@router.post("/cases/{case_id}/close")
+async def close(case_id: int, body: CloseIn, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
+    return await _run(service.close(actor, case_id, body.general_answer, body.faq_question))
+
+
+@router.get("/notifications")
+async def list_notifications(actor: ActorDep, service: ServiceDep, unread: bool = False,
+                             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+    return await service.notifications(actor, unread, limit)
+
+
+@router.post("/notifications/read")
+async def mark_read(body: ReadIn, actor: ActorDep, service: ServiceDep) -> dict[str, int]:
+    """Mark notifications read: the given ids, or every unread one when ``ids`` is empty."""
+    return {"marked": await service.mark_read(actor, body.ids)}

@@ -39,8 +39,11 @@ async def chat(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         return
     conversation_id = conversation["id"]
+    async def missed(_key: str, after_seq: int) -> list[dict[str, Any]]:
+        return [message_event(m) for m in await hub.store.messages_since(conversation_id, after_seq)]
+
     async with hub.broker.subscribe(conversation_channel(conversation_id)) as inbox:
-        outbox = Outbox(ws, inbox)
+        outbox = Outbox(ws, inbox, missed)
         welcome = {"type": "welcome", "conversation_id": conversation_id, "token": token,
                    "state": conversation["state"], "resumed": resumed}
         if conversation["state"] == "with_agent":
@@ -50,8 +53,8 @@ async def chat(ws: WebSocket) -> None:
         for message in await hub.store.messages_since(conversation_id, last_seq):
             outbox.put(message_event(message))
         if conversation["state"] == "queued":
-            outbox.put(hub.queue_status(conversation_id))
-        hub.citizen_connected(conversation_id)
+            outbox.put(await hub.queue_status(conversation_id))
+        await hub.citizen_connected(conversation_id)
         outbox.start()
         try:
             while True:
@@ -63,7 +66,7 @@ async def chat(ws: WebSocket) -> None:
         except WebSocketDisconnect:
             pass
         finally:
-            hub.citizen_disconnected(conversation_id)
+            await hub.citizen_disconnected(conversation_id)
             await outbox.stop()
 
 

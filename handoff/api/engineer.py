@@ -11,6 +11,7 @@ from bot import model_store
 from bot.clustering import embedder
 from bot.errors import HotlineError
 from handoff import review
+from handoff.control import announce
 from handoff.deps import CurrentEngineer, HubDep, NLUDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["engineer"])
@@ -131,7 +132,7 @@ async def compare(body: DeployRequest, settings: SettingsDep, hub: HubDep, user:
 
 
 @router.post("/models/deploy")
-async def deploy(body: DeployRequest, settings: SettingsDep, hub: HubDep, nlu: NLUDep,
+async def deploy(request: Request, body: DeployRequest, settings: SettingsDep, hub: HubDep, nlu: NLUDep,
                  user: CurrentEngineer) -> dict[str, Any]:
     models_dir = settings.path(settings.models_dir)
     version = _version(settings, body.version)
@@ -141,15 +142,17 @@ async def deploy(body: DeployRequest, settings: SettingsDep, hub: HubDep, nlu: N
     except review.ReviewError as exc:
         raise HTTPException(409, {"message": str(exc), "comparison": comparison.as_dict() if comparison else None}) from exc
     await nlu.reload(models_dir / version)
+    await announce(request.app, {"type": "deployed", "version": version})  # every other process swaps now
     return {"deployed": version, "previous": previous, "comparison": comparison.as_dict() if comparison else None}
 
 
 @router.post("/models/rollback")
-async def rollback(settings: SettingsDep, nlu: NLUDep, user: CurrentEngineer) -> dict[str, Any]:
+async def rollback(request: Request, settings: SettingsDep, nlu: NLUDep, user: CurrentEngineer) -> dict[str, Any]:
     models_dir = settings.path(settings.models_dir)
     try:
         version = model_store.rollback(models_dir)
     except HotlineError as exc:
         raise HTTPException(409, str(exc)) from exc
     await nlu.reload(models_dir / version)
+    await announce(request.app, {"type": "deployed", "version": version})
     return {"deployed": version}

@@ -7,6 +7,7 @@ import contextlib
 import json
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import WebSocket
@@ -72,12 +73,20 @@ def text_field(frame: dict[str, Any], name: str, limit: int) -> str:
     return value.strip()
 
 
+Missed = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
+
+
 class Outbox:
     """Everything sent on one socket goes through here, so one task does all the sending, in
-    order; message events already sent (by sequence number, per conversation) are skipped."""
+    order; message events already sent (by sequence number, per conversation) are skipped.
 
-    def __init__(self, ws: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
-        self.ws, self.queue = ws, queue
+    With ``missed`` (key, after_seq → message events from the store), a gap in the sequence numbers
+    is filled from the store before the later message goes out, and a ``resync`` event (the relay
+    reconnected) re-reads everything after the last message sent: pub/sub may drop an event, the
+    store never does."""
+
+    def __init__(self, ws: WebSocket, queue: asyncio.Queue[dict[str, Any]], missed: Missed | None = None) -> None:
+        self.ws, self.queue, self.missed = ws, queue, missed
         self.sent_seq: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
 
@@ -85,6 +94,9 @@ class Outbox:
         self.queue.put_nowait(frame)
 
     def _fresh(self, frame: dict[str, Any]) -> bool:
+        if frame.get("type") == "assigned" and frame.get("transcript"):  # a transcript counts as sent
+            self.sent_seq[frame["conversation_id"]] = max(m["seq"] for m in frame["transcript"])
+            return True
         if frame.get("type") != "message" or "seq" not in frame:
             return True
         key = frame.get("conversation_id", "")
@@ -93,11 +105,31 @@ class Outbox:
         self.sent_seq[key] = frame["seq"]
         return True
 
+    async def _send(self, frame: dict[str, Any]) -> None:
+        if self._fresh(frame):
+            await self.ws.send_text(json.dumps(frame, ensure_ascii=False))
+
+    async def _catch_up(self, key: str, before_seq: int | None) -> None:
+        """Send the stored messages of ``key`` after the last one sent (up to ``before_seq``)."""
+        if self.missed is None or (key not in self.sent_seq and key != ""):
+            return
+        for event in await self.missed(key, self.sent_seq.get(key, 0)):
+            if before_seq is not None and event["seq"] >= before_seq:
+                break
+            await self._send(event)
+
     async def _pump(self) -> None:
         while True:
             frame = await self.queue.get()
-            if self._fresh(frame):
-                await self.ws.send_text(json.dumps(frame, ensure_ascii=False))
+            if frame.get("type") == "resync":
+                for key in list(self.sent_seq):
+                    await self._catch_up(key, None)
+                continue
+            if frame.get("type") == "message" and isinstance(frame.get("seq"), int):
+                key = frame.get("conversation_id", "")
+                if frame["seq"] > self.sent_seq.get(key, 0) + 1 and key in self.sent_seq:
+                    await self._catch_up(key, frame["seq"])
+            await self._send(frame)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._pump())

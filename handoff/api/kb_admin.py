@@ -1,6 +1,162 @@
-"""(issue 6) router stub."""
+"""KB upkeep with review (supervisors) and KB announcements (佈達) for every staff user.
+
+Supervisors: list entries, the review queue (drafts and pending edits, with a before/after diff),
+edit, approve, reject, the history of an entry, and who acknowledged which announcement.
+Everyone logged in: their own unacknowledged announcements, and acknowledging one.
+"""
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from typing import Any
 
-router = APIRouter(prefix="/api", tags=["issue6"])
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from bot.errors import HotlineError
+from bot.training_data import add_examples
+from handoff import control, kb_live
+from handoff.deps import CurrentStaff, CurrentSupervisor, HubDep, SettingsDep
+from kb_sync import upkeep
+from kb_sync.errors import EntryNotFound, StaleChange, UpkeepError
+from kb_sync.readers import MAX_FIELD_CHARS
+
+router = APIRouter(prefix="/api", tags=["kb upkeep"])
+APPROVED_DRAFTS_FILE = "approved_drafts.yml"  # nlu_data/: examples of newly approved entries
+
+
+class EditRequest(BaseModel):
+    question: str | None = Field(None, max_length=MAX_FIELD_CHARS["question"])
+    answer: str | None = Field(None, max_length=MAX_FIELD_CHARS["answer"])
+    category: str | None = Field(None, max_length=MAX_FIELD_CHARS["category"])
+    agency: str | None = Field(None, max_length=MAX_FIELD_CHARS["agency"])
+
+
+class ApproveRequest(BaseModel):
+    note: str = Field("", max_length=500)
+
+
+class RejectRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _http(exc: UpkeepError) -> HTTPException:
+    status = 404 if isinstance(exc, EntryNotFound) else 409 if isinstance(exc, StaleChange) else 422
+    return HTTPException(status, str(exc))
+
+
+def _model_knows(request: Request, intent: str) -> bool:
+    """Whether the served model has this intent (a brand-new entry needs a retrain first)."""
+    pipeline = request.app.state.nlu.pipeline
+    for component in getattr(pipeline, "components", []):
+        known = getattr(component, "intents", None)
+        if isinstance(known, list):
+            return intent in known
+    return False
+
+
+# ---- supervisors: entries and review ------------------------------------------------------------
+@router.get("/kb/entries")
+async def entries(request: Request, user: CurrentSupervisor,
+                  q: str = Query("", max_length=200), limit: int = Query(400, ge=1, le=2000)) -> dict[str, Any]:
+    """Approved entries (no answers) — all, or the best matches for ``q`` — and the review counts."""
+    kb = request.app.state.kb
+    rows = upkeep.listing(kb)
+    if q.strip():
+        order = [e["id"] for e in request.app.state.kb_search.search(q, limit)]
+        by_id = {r["id"]: r for r in rows}
+        rows = [by_id[i] for i in order if i in by_id]
+    queue = upkeep.review_queue(kb)
+    return {"entries": rows[:limit], "total": kb.count(),
+            "drafts": sum(i["kind"] == "new" for i in queue), "pending": sum(i["kind"] == "edit" for i in queue)}
+
+
+@router.get("/kb/review")
+async def review(request: Request, user: CurrentSupervisor) -> list[dict[str, Any]]:
+    return upkeep.review_queue(request.app.state.kb)
+
+
+@router.get("/kb/entries/{entry_id}")
+async def entry(entry_id: str, request: Request, user: CurrentSupervisor) -> dict[str, Any]:
+    """One entry in any status, its pending review item (if any) and its history."""
+    kb = request.app.state.kb
+    row = kb.find(entry_id)
+    if row is None:
+        raise HTTPException(404, f"沒有知識庫條目 {entry_id}")
+    pending = None
+    if row["status"] == "draft" or upkeep.pending_change(kb, entry_id):
+        pending = upkeep.review_item(kb, row)
+    return {"entry": row, "review": pending, "history": upkeep.entry_history(kb, entry_id)}
+
+
+@router.put("/kb/entries/{entry_id}")
+async def edit(entry_id: str, body: EditRequest, request: Request, user: CurrentSupervisor) -> dict[str, Any]:
+    """Edit a draft, or propose an edit of an approved entry; either then awaits approval."""
+    try:
+        return upkeep.propose(request.app.state.kb, entry_id, body.model_dump(), user["username"])
+    except UpkeepError as exc:
+        raise _http(exc) from exc
+
+
+@router.post("/kb/entries/{entry_id}/approve")
+async def approve(entry_id: str, body: ApproveRequest, request: Request, hub: HubDep, settings: SettingsDep,
+                  user: CurrentSupervisor) -> dict[str, Any]:
+    """A new revision, live at once in this server, announced to the agents."""
+    try:
+        approval = upkeep.approve(request.app.state.kb, entry_id, user["username"], body.note)
+    except UpkeepError as exc:
+        raise _http(exc) from exc
+    training_file, training_error = None, None
+    if approval.action == "added":
+        path = settings.path(settings.nlu_data) / APPROVED_DRAFTS_FILE
+        try:  # the approval stands either way; the engineer can still label examples by hand
+            add_examples(path, entry_id, [approval.entry["question"], *approval.examples])
+            training_file = f"nlu_data/{APPROVED_DRAFTS_FILE}"
+        except (HotlineError, OSError) as exc:
+            training_error = f"訓練資料未寫入：{exc}"
+    # ~0.1 s for the search index: off the event loop (reload_kb opens its own DB connection)
+    await asyncio.get_running_loop().run_in_executor(None, kb_live.reload_kb, request.app)
+    await control.announce(request.app, {"type": "kb_changed", "revision": approval.revision})  # other processes
+    announcement = await kb_live.publish(hub.store.db, approval, user["username"])
+    return {"entry_id": entry_id, "revision": approval.revision, "action": approval.action,
+            "summary": approval.summary, "announcement_id": announcement["id"], "training_file": training_file,
+            "training_error": training_error,
+            "retrain_needed": not _model_knows(request, entry_id)}
+
+
+@router.post("/kb/entries/{entry_id}/reject")
+async def reject(entry_id: str, body: RejectRequest, request: Request, user: CurrentSupervisor) -> dict[str, Any]:
+    try:
+        return upkeep.reject(request.app.state.kb, entry_id, user["username"], body.reason)
+    except UpkeepError as exc:
+        raise _http(exc) from exc
+
+
+@router.get("/kb/entries/{entry_id}/history")
+async def history(entry_id: str, request: Request, user: CurrentSupervisor) -> dict[str, Any]:
+    if request.app.state.kb.find(entry_id) is None:
+        raise HTTPException(404, f"沒有知識庫條目 {entry_id}")
+    return upkeep.entry_history(request.app.state.kb, entry_id)
+
+
+@router.get("/kb/announcements")
+async def announcement_status(hub: HubDep, user: CurrentSupervisor,
+                              limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
+    """Each announcement with who acknowledged it (and when) and which agents have not yet."""
+    return await kb_live.overview(hub.store.db, limit)
+
+
+# ---- every staff user: their announcements ------------------------------------------------------
+@router.get("/announcements")
+async def my_announcements(hub: HubDep, user: CurrentStaff,
+                           include_acked: bool = Query(False, alias="all")) -> list[dict[str, Any]]:
+    """Unacknowledged announcements (``?all=true``: acknowledged ones too), newest first."""
+    return await kb_live.for_user(hub.store.db, user["username"], include_acked=include_acked)
+
+
+@router.post("/announcements/{announcement_id}/ack")
+async def acknowledge(announcement_id: int, hub: HubDep, user: CurrentStaff) -> dict[str, Any]:
+    try:
+        acked_at = await kb_live.acknowledge(hub.store.db, announcement_id, user["username"])
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"announcement_id": announcement_id, "username": user["username"], "acked_at": acked_at}

@@ -1,8 +1,28 @@
-"""Background work of the cases package, started by the app's lifespan (issue 6 fills this in)."""
+"""Background work of the cases package, started by the app's lifespan."""
 from __future__ import annotations
+
+import asyncio
+import logging
 
 from fastapi import FastAPI
 
+from handoff.cases.wiring import service_for
+
+log = logging.getLogger(__name__)
+
 
 async def case_watch(app: FastAPI) -> None:
-    """Runs for the server's lifetime: deadline reminders and escalation."""
+    """Runs for the server's lifetime: every ``HOTLINE_CASE_SWEEP_SECONDS`` the deadline sweep
+    (reminders and escalation). 0 or less turns it off (then run ``hotline cases sweep`` from cron)."""
+    every = app.state.settings.case_sweep_seconds
+    if every <= 0:
+        return
+    while True:
+        await asyncio.sleep(every)
+        try:
+            totals = await service_for(app).sweep()
+        except Exception:  # a bad sweep must not end the watcher; the next one retries
+            log.exception("case deadline sweep failed")
+            continue
+        if totals["reminders"] or totals["overdue"] or totals["escalations"]:
+            log.info("case sweep: %s", totals)

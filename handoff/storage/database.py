@@ -3,7 +3,8 @@
 Writes go through one writer thread (datasette's pattern: SQLite allows one writer, and one
 ordered writer keeps per-conversation sequence numbers simple); reads run in a small pool.
 Each ``write`` is one transaction, committed before the awaiting coroutine resumes — so a
-message is durable before anyone is told it was received.
+message is durable before anyone is told it was received. Opening a Database migrates its schema
+to the newest revision (handoff/storage/migrate.py).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, create_engine, event
 
-from handoff.storage.schema import metadata
+from handoff.storage.migrate import upgrade
 
 T = TypeVar("T")
 
@@ -29,15 +30,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL for a user-form one: ``postgresql://`` (or ``postgres://``) means the
+    psycopg 3 driver, which is the one installed; explicit ``postgresql+driver://`` is kept."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 class Database:
     def __init__(self, url: str) -> None:
+        url = engine_url(url)
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(url, connect_args={"check_same_thread": False})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
-        metadata.create_all(self.engine)
+        upgrade(self.engine)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-write")
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db-read")
 

@@ -37,6 +37,12 @@ def _message(row: Any) -> dict[str, Any]:
     return message
 
 
+def _lock_conversation(c: Connection, conversation_id: str) -> None:
+    """Serialise writers of one conversation (PostgreSQL row lock; SQLite has one writer anyway), so
+    two processes never take the same next sequence number."""
+    c.execute(select(conversations.c.id).where(conversations.c.id == conversation_id).with_for_update())
+
+
 class SQLConversationStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -65,9 +71,35 @@ class SQLConversationStore:
     async def conversations_in_states(self, states: list[str]) -> list[dict[str, Any]]:
         def q(c: Connection) -> list[Any]:
             return list(c.execute(select(conversations).where(conversations.c.state.in_(states))
-                                  .order_by(conversations.c.queued_at)))
+                                  .order_by(conversations.c.queued_at.asc().nulls_first())))
 
         return [_row(r) for r in await self.db.read(q)]
+
+    async def claim(self, conversation_id: str, agent: str) -> dict[str, Any] | None:
+        """Assign a queued chat to ``agent`` if it is still queued (checked under a row lock), so one
+        chat never goes to two agents even when two processes pop it. Returns the updated row."""
+        now = time.time()
+
+        def write(c: Connection) -> dict[str, Any] | None:
+            row = c.execute(select(conversations).where(conversations.c.id == conversation_id)
+                            .with_for_update()).first()
+            if row is None or row.state != "queued":
+                return None
+            values: dict[str, Any] = {"state": "with_agent", "agent": agent, "front_of_queue": False,
+                                      "updated_at": now}
+            if not row.assigned_at:
+                values["assigned_at"] = now
+                values["wait_seconds"] = round(now - (row.queued_at or now), 3)
+            c.execute(update(conversations).where(conversations.c.id == conversation_id).values(values))
+            return {**_row(row), **values}
+
+        return await self.db.write(write)
+
+    async def agent_chats(self, agent: str) -> list[str]:
+        """The chats assigned to ``agent`` now (the database is the record, whatever process asks)."""
+        return [r[0] for r in await self.db.read(lambda c: list(c.execute(
+            select(conversations.c.id).where(conversations.c.agent == agent, conversations.c.state == "with_agent")
+            .order_by(conversations.c.assigned_at))))]
 
     # messages -----------------------------------------------------------------------------
     async def add_message(self, conversation_id: str, sender: str, text: str, kind: str | None = None,
@@ -77,6 +109,7 @@ class SQLConversationStore:
         now = time.time()
 
         def write(c: Connection) -> dict[str, Any]:
+            _lock_conversation(c, conversation_id)
             seq = c.execute(select(func.coalesce(func.max(messages.c.seq), 0))
                             .where(messages.c.conversation_id == conversation_id)).scalar_one() + 1
             row = {"conversation_id": conversation_id, "seq": seq, "sender": sender, "text": text, "kind": kind,
@@ -96,6 +129,7 @@ class SQLConversationStore:
         now = time.time()
 
         def write(c: Connection) -> list[dict[str, Any]]:
+            _lock_conversation(c, conversation_id)
             seq = c.execute(select(func.coalesce(func.max(messages.c.seq), 0))
                             .where(messages.c.conversation_id == conversation_id)).scalar_one()
             stored = []
@@ -134,6 +168,7 @@ class SQLConversationStore:
     async def add_survey(self, conversation_id: str, score: int, comment: str | None) -> bool:
         """False when this conversation already has a survey (answered once only)."""
         def write(c: Connection) -> bool:
+            _lock_conversation(c, conversation_id)  # two processes answering at once: one wins, cleanly
             if c.execute(select(surveys.c.score).where(surveys.c.conversation_id == conversation_id)).first():
                 return False
             c.execute(insert(surveys).values(conversation_id=conversation_id, score=score, comment=comment,

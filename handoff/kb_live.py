@@ -1,0 +1,144 @@
+"""The live side of KB upkeep: the running server answers with approved text at once, and agents
+are told what changed (佈達) until each of them acknowledges it.
+
+``reload_kb(app)`` refreshes ``app.state.kb_entries`` *in place* (the bot's policy holds that dict's
+``get``) and rebuilds ``app.state.kb_search``. ``watch_kb(app)`` calls it whenever the KB's revision
+number moves, so an approval in another server process or a ``hotline kb import`` reaches this one.
+Announcements live in the chat database (tables ``announcements`` / ``announcement_acks``).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select
+
+from handoff.storage.database import Database
+from handoff.storage.schema import announcement_acks, announcements, users
+from kb_sync.search import KBSearch
+from kb_sync.store import read_approved
+from kb_sync.upkeep import Approval
+
+log = logging.getLogger(__name__)
+ACK_ROLES = ("agent",)  # who is expected to acknowledge an announcement
+
+
+# ---- the running server's copy of the KB ---------------------------------------------------------
+def reload_kb(app: Any) -> int:
+    """Re-read the approved entries into ``app.state.kb_entries`` (same dict object) and rebuild the
+    search index; returns how many entries are live. Safe from any thread (own DB connection)."""
+    kb = app.state.kb
+    fresh = {e["id"]: e for e in read_approved(kb.path)}
+    live: dict[str, dict[str, Any]] = app.state.kb_entries
+    live.update(fresh)
+    for gone in [k for k in live if k not in fresh]:
+        live.pop(gone, None)
+    app.state.kb_search = KBSearch(list(fresh.values()))
+    app.state.kb_version = _version(kb.path)
+    return len(live)
+
+
+def _version(path: Any) -> int:
+    import sqlite_utils
+
+    db = sqlite_utils.Database(path)
+    try:
+        return int(db.execute("select coalesce(max(id), 0) from revisions").fetchone()[0])
+    finally:
+        db.close()
+
+
+async def watch_kb(app: Any, every: float = 5.0) -> None:
+    """Reload when another process changed the KB (an approval elsewhere, ``hotline kb import``)."""
+    loop = asyncio.get_running_loop()
+    path = app.state.kb.path
+    if not hasattr(app.state, "kb_version"):
+        app.state.kb_version = await loop.run_in_executor(None, _version, path)
+    while True:
+        await asyncio.sleep(every)
+        try:
+            if await loop.run_in_executor(None, _version, path) != app.state.kb_version:
+                count = await loop.run_in_executor(None, reload_kb, app)
+                log.info("KB changed elsewhere: %d entries reloaded", count)
+        except Exception:  # a locked or briefly missing file must not stop the watcher
+            log.exception("KB reload failed; retrying in %.0f s", every)
+
+
+# ---- announcements (佈達) -------------------------------------------------------------------------
+def compose(approval: Approval) -> tuple[str, str]:
+    """Title and body of the announcement of one approval: the entry, the revision, what changed."""
+    entry = approval.entry
+    verb = "新增知識庫條目" if approval.action == "added" else "知識庫更新"
+    title = f"{verb} {approval.entry_id}：{approval.summary}"[:200]
+    lines = [f"問題：{entry['question']}", f"異動：{approval.summary}（第 {approval.revision} 版）"]
+    for change in approval.changes:
+        if change["field"] in ("category", "agency"):
+            old = f"{change['before']} → " if change["before"] else ""
+            lines.append(f"{change['label']}：{old}{change['after']}")
+    lines.append(f"答案：{entry['answer']}")
+    if approval.note:
+        lines.append(f"說明：{approval.note}")
+    return title, "\n".join(lines)
+
+
+async def publish(db: Database, approval: Approval, created_by: str, now: float | None = None) -> dict[str, Any]:
+    title, body = compose(approval)
+    values = {"kb_id": approval.entry_id, "revision": approval.revision, "title": title, "body": body,
+              "created_by": created_by, "created_at": now if now is not None else time.time()}
+    result = await db.write(lambda c: c.execute(insert(announcements).values(values)))
+    return {"id": int(result.inserted_primary_key[0]), **values}
+
+
+async def for_user(db: Database, username: str, include_acked: bool = False) -> list[dict[str, Any]]:
+    """Announcements made since the user's account existed, newest first, with ``acked_at``."""
+    def q(c: Connection) -> list[dict[str, Any]]:
+        since = c.execute(select(users.c.created_at).where(users.c.username == username)).scalar() or 0.0
+        query = (select(announcements, announcement_acks.c.acked_at)
+                 .outerjoin(announcement_acks, and_(announcement_acks.c.announcement_id == announcements.c.id,
+                                                    announcement_acks.c.username == username))
+                 .where(announcements.c.created_at >= since).order_by(announcements.c.id.desc()))
+        if not include_acked:
+            query = query.where(announcement_acks.c.acked_at.is_(None))
+        return [dict(r._mapping) for r in c.execute(query)]
+
+    return await db.read(q)
+
+
+async def acknowledge(db: Database, announcement_id: int, username: str, now: float | None = None) -> float:
+    """Record that ``username`` read the announcement (idempotent); returns when they first did."""
+    def write(c: Connection) -> float:
+        if c.execute(select(announcements.c.id).where(announcements.c.id == announcement_id)).first() is None:
+            raise LookupError(f"no announcement {announcement_id}")
+        done = c.execute(select(announcement_acks.c.acked_at).where(
+            announcement_acks.c.announcement_id == announcement_id, announcement_acks.c.username == username)).scalar()
+        if done is not None:
+            return float(done)
+        at = now if now is not None else time.time()
+        c.execute(insert(announcement_acks).values(announcement_id=announcement_id, username=username, acked_at=at))
+        return at
+
+    return await db.write(write)
+
+
+async def overview(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+    """Newest announcements with who acknowledged (and when) and which agents have not yet."""
+    def q(c: Connection) -> list[dict[str, Any]]:
+        rows = [dict(r._mapping) for r in c.execute(
+            select(announcements).order_by(announcements.c.id.desc()).limit(limit))]
+        if not rows:
+            return []
+        acks = c.execute(select(announcement_acks).where(
+            announcement_acks.c.announcement_id.in_([r["id"] for r in rows]))
+            .order_by(announcement_acks.c.acked_at)).all()
+        staff = c.execute(select(users.c.username, users.c.created_at).where(users.c.role.in_(ACK_ROLES))
+                          .order_by(users.c.username)).all()
+        for row in rows:
+            row["acks"] = [{"username": a.username, "acked_at": a.acked_at} for a in acks
+                           if a.announcement_id == row["id"]]
+            done = {a["username"] for a in row["acks"]}
+            row["pending"] = [s.username for s in staff if s.created_at <= row["created_at"] and s.username not in done]
+        return rows
+
+    return await db.read(q)

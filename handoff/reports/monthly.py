@@ -1,0 +1,378 @@
+"""The supervisor's monthly report, computed from the chat database.
+
+``monthly_report(conn, "2023-10", now=...)`` is pure: it reads through one SQLAlchemy connection
+and returns a :class:`MonthlyReport`; the API, the CLI and the exports all format that one object.
+
+Which rows belong to a month (calendar month in Asia/Taipei, [first day 00:00, next month 00:00)):
+
+- conversations, and everything hanging off a conversation (waits, outcome, survey, quality
+  review), by the conversation's ``created_at``; only conversations where the citizen said
+  something (``citizen_turns`` ≥ 1) count as chats — opening the widget and leaving is not a chat;
+- match rate and misses by the turn's ``created_at`` (as ``hotline match-rate``);
+- callbacks by their ``created_at``;
+- cases by ``accepted_at`` (the 24-hour clock starts at acceptance), received cases by ``received_at``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, select
+
+from handoff.reports.figures import (POINTS, REPLY_HOURS, RESOLVE_DAYS, TARGET, TIMEZONE, WAIT_BANDS, figure,
+                                     local_day, local_iso, mean, month_bounds, rate)
+from handoff.storage.schema import callbacks, cases, conversations, quality_reviews, surveys, turns
+
+CHECKLIST = ("greeting", "confirmed_need", "anything_else", "thanks", "correct_answer")
+"""The seed's etiquette checklist, in the order of a call: greeting, confirming the need,
+「還有其他問題需要為您服務嗎？」, thanks, a correct answer."""
+
+
+@dataclasses.dataclass
+class Volume:
+    chats: int = figure("對話數", "Conversations created in the month in which the citizen sent at least one message.")
+    bot_only: int = figure("機器人獨立解決", "Chats never handed to the agent queue in which the bot gave at least "
+                                      "one knowledge-base answer.")
+    bot_only_rate: float | None = figure("機器人獨立解決率", "bot_only ÷ chats.")
+    handoffs: int = figure("轉真人", "Chats handed to the agent queue (queued_at set).")
+    handoff_rate: float | None = figure("轉真人比率", "handoffs ÷ chats.")
+    agent_resolved: int = figure("真人結案", "Chats an agent closed with a wrap-up (outcome agent_resolved).")
+    abandoned: int = figure("放棄", "Handed-off chats the citizen left before an agent closed them (outcome abandoned).")
+    abandoned_in_queue: int = figure("排隊中放棄", "Abandoned chats no agent had accepted yet.")
+    abandoned_with_agent: int = figure("接通後放棄", "Abandoned chats an agent had accepted.")
+    abandonment_rate: float | None = figure("放棄率", "abandoned ÷ handoffs.")
+    callbacks: int = figure("回電需求", "Callback requests recorded in the month (by their own time).")
+    callbacks_open: int = figure("回電待處理", "Those callback requests still in status open.")
+
+
+@dataclasses.dataclass
+class MatchRate:
+    question_turns: int = figure("提問數", "Citizen turns the bot handled that are questions: not chit-chat, "
+                                        "not a button press, not empty (the miss log's question flag).")
+    answered_turns: int = figure("成功回答數", "Question turns the bot answered with a knowledge-base entry.")
+    match_rate: float | None = figure("智能問答匹配成功率", "answered_turns ÷ question_turns.")
+    target: float = figure("合約標準", "The contract's minimum match rate, 85 %.")
+    met: bool | None = figure("達標", "match_rate ≥ target (none when there were no questions).")
+    misses: int = figure("未命中", "Question turns logged as misses (fallback, handoff, 👎, ignored suggestions).")
+
+
+@dataclasses.dataclass
+class Waits:
+    answered: int = figure("接通數", "Handed-off chats an agent accepted; their queue wait is wait_seconds.")
+    within_7: int = figure("7 秒內接通", "Answered chats that waited ≤ 7 s (the seed's best answer speed).")
+    within_15: int = figure("8–15 秒接通", "Answered chats that waited more than 7 s and ≤ 15 s (second best).")
+    within_31: int = figure("16–31 秒接通", "Answered chats that waited more than 15 s and ≤ 31 s.")
+    over_31: int = figure("超過 31 秒接通", "Answered chats that waited more than 31 s (the seed's worst).")
+    share_within_7: float | None = figure("7 秒內接通比率", "within_7 ÷ answered.")
+    share_within_15: float | None = figure("15 秒內接通比率", "(within_7 + within_15) ÷ answered (cumulative).")
+    share_over_31: float | None = figure("超過 31 秒比率", "over_31 ÷ answered.")
+    average_seconds: float | None = figure("平均等候秒數", "Mean wait_seconds of answered chats.")
+    max_seconds: float | None = figure("最長等候秒數", "Longest wait_seconds of answered chats.")
+
+
+@dataclasses.dataclass
+class Satisfaction:
+    responses: int = figure("問卷回覆", "Surveys answered for the month's chats (bot or agent chats).")
+    average_score: float | None = figure("平均分數", "Mean survey score, 1 (非常不滿意) to 5 (非常滿意).")
+    satisfied: int = figure("滿意回覆", "Surveys scored 4 or 5.")
+    satisfied_share: float | None = figure("滿意度", "satisfied ÷ responses, judged against the 85 % target.")
+    target: float = figure("合約標準", "The 85 % target for satisfied_share.")
+    met: bool | None = figure("達標", "satisfied_share ≥ target (none without responses).")
+    agent_closed: int = figure("真人結案", "Chats an agent closed (outcome agent_resolved): each is offered the survey.")
+    agent_closed_responses: int = figure("真人結案問卷回覆", "Agent-closed chats with a survey.")
+    response_rate: float | None = figure("問卷回覆率", "agent_closed_responses ÷ agent_closed.")
+    score_1: int = figure("1 分", "Surveys scored 1 (非常不滿意).")
+    score_2: int = figure("2 分", "Surveys scored 2.")
+    score_3: int = figure("3 分", "Surveys scored 3.")
+    score_4: int = figure("4 分", "Surveys scored 4.")
+    score_5: int = figure("5 分", "Surveys scored 5 (非常滿意).")
+
+
+@dataclasses.dataclass
+class AgencyRow:
+    agency: str = figure("承辦機關", "The agency the case is with.")
+    accepted: int = figure("受理件數", "Cases the agency accepted in the month.")
+    urgent: int = figure("急件", "Of those, cases marked urgent.")
+    replied_on_time: int = figure("24 小時內回覆", "Replied to the citizen by reply_due_at (accepted_at + 24 h).")
+    replied_late: int = figure("逾時回覆", "Replied after reply_due_at, or still unreplied when it has passed.")
+    reply_pending: int = figure("回覆期限未到", "Unreplied and reply_due_at not reached yet.")
+    points: int = figure("機關得分", "+10 per case replied to on time, −10 per late one (the seed's 機關獎).")
+    resolved_on_time: int = figure("如期結案", "Closed by resolve_due_at (7 days, urgent 3 days).")
+    resolved_late: int = figure("逾期結案", "Closed after resolve_due_at, or still open when it has passed.")
+    resolve_pending: int = figure("結案期限未到", "Open and resolve_due_at not reached yet.")
+    compliance: float | None = figure("期限遵循率", "resolved_on_time ÷ (resolved_on_time + resolved_late).")
+    reminders: int = figure("催辦次數", "Overdue reminders sent for these cases (cases.reminders).")
+    escalated: int = figure("陳報督導", "Cases escalated to the supervisor after two reminders.")
+
+
+@dataclasses.dataclass
+class Cases:
+    received: int = figure("新收案件", "Cases recorded (received_at) in the month, in any status.")
+    accepted: int = figure("受理件數", "Cases accepted by an agency in the month; the rows below count these.")
+    replied_on_time: int = figure("24 小時內回覆", "Sum over agencies.")
+    replied_late: int = figure("逾時回覆", "Sum over agencies.")
+    reply_pending: int = figure("回覆期限未到", "Sum over agencies.")
+    points: int = figure("機關得分合計", "Sum over agencies.")
+    resolved_on_time: int = figure("如期結案", "Sum over agencies.")
+    resolved_late: int = figure("逾期結案", "Sum over agencies.")
+    compliance: float | None = figure("期限遵循率", "resolved_on_time ÷ (resolved_on_time + resolved_late), all agencies.")
+    escalated: int = figure("陳報督導", "Sum over agencies.")
+    by_agency: list[AgencyRow] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Topic:
+    topic: str = figure("主題", "The engineer's label, else the suggested label (agent answer or clicked "
+                                "suggestion), else the bot's top intent, else （未知）.")
+    title: str = figure("題目", "The knowledge-base question of that topic, when it is a KB id.")
+    misses: int = figure("未命中次數", "Missed question turns of the month on that topic.")
+    example: str = figure("例句", "The latest such turn, as masked in the miss log.")
+
+
+@dataclasses.dataclass
+class QualityAgentRow:
+    agent: str = figure("客服人員", "The agent (the one who closed the chat).")
+    closed_chats: int = figure("結案對話", "The agent's agent_resolved chats of the month (the sampling pool).")
+    reviews: int = figure("抽測件數", "Quality reviews of the agent's chats of the month.")
+    average_score: float | None = figure("平均分數", "Mean review score (20 points per checklist item, 0–100).")
+    greeting: int = figure("問候", "Reviews where the agent greeted (您好／很高興為您服務).")
+    confirmed_need: int = figure("確認需求", "Reviews where the agent confirmed the citizen's need.")
+    anything_else: int = figure("再度確認需求", "Reviews where the agent asked 還有其他問題需要為您服務嗎？")
+    thanks: int = figure("致謝", "Reviews where the agent thanked the citizen.")
+    correct_answer: int = figure("答覆正確", "Reviews where the answer was correct.")
+
+
+@dataclasses.dataclass
+class Quality:
+    reviews: int = figure("抽測件數", "Quality reviews of the month's chats.")
+    average_score: float | None = figure("平均分數", "Mean review score, 0–100.")
+    greeting_share: float | None = figure("問候達成率", "Reviews with greeting ÷ reviews.")
+    confirmed_need_share: float | None = figure("確認需求達成率", "Reviews with confirmed_need ÷ reviews.")
+    anything_else_share: float | None = figure("再度確認需求達成率", "Reviews with anything_else ÷ reviews.")
+    thanks_share: float | None = figure("致謝達成率", "Reviews with thanks ÷ reviews.")
+    correct_answer_share: float | None = figure("答覆正確率", "Reviews with correct_answer ÷ reviews.")
+    by_agent: list[QualityAgentRow] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Day:
+    date: str = figure("日期", "Calendar day in Asia/Taipei.")
+    chats: int = figure("對話數", "Chats created that day.")
+    bot_only: int = figure("機器人獨立解決", "Of those, bot-only resolutions.")
+    handoffs: int = figure("轉真人", "Of those, handed to the queue.")
+    abandoned: int = figure("放棄", "Of those, abandoned.")
+    question_turns: int = figure("提問數", "Question turns logged that day.")
+    answered_turns: int = figure("成功回答數", "Of those, answered by the bot.")
+    match_rate: float | None = figure("匹配成功率", "answered_turns ÷ question_turns of the day.")
+
+
+@dataclasses.dataclass
+class MonthlyReport:
+    month: str
+    timezone: str
+    start: str
+    end: str
+    generated_at: str
+    volume: Volume
+    match: MatchRate
+    waits: Waits
+    satisfaction: Satisfaction
+    cases: Cases
+    top_missed: list[Topic]
+    quality: Quality
+    daily: list[Day]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+SECTIONS: dict[str, type] = {"volume": Volume, "match": MatchRate, "waits": Waits, "satisfaction": Satisfaction,
+                             "cases": Cases, "cases.by_agency": AgencyRow, "top_missed": Topic,
+                             "quality": Quality, "quality.by_agent": QualityAgentRow, "daily": Day}
+"""Every section class, by its key in the report's JSON."""
+
+
+def _in(column: Any, start: float, end: float) -> Any:
+    return and_(column >= start, column < end)
+
+
+def _chats(conn: Connection, start: float, end: float) -> list[dict[str, Any]]:
+    query = select(conversations.c.id, conversations.c.created_at, conversations.c.queued_at,
+                   conversations.c.assigned_at, conversations.c.closed_at, conversations.c.agent,
+                   conversations.c.outcome, conversations.c.answered_turns, conversations.c.wait_seconds
+                   ).where(_in(conversations.c.created_at, start, end), conversations.c.citizen_turns >= 1)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _is_bot_only(chat: dict[str, Any]) -> bool:
+    return chat["queued_at"] is None and (chat["answered_turns"] or 0) >= 1
+
+
+def _volume(chats: list[dict[str, Any]], callback_rows: list[Any]) -> Volume:
+    handoffs = [c for c in chats if c["queued_at"] is not None]
+    abandoned = [c for c in chats if c["outcome"] == "abandoned"]
+    in_queue = sum(1 for c in abandoned if c["assigned_at"] is None)
+    bot_only = sum(1 for c in chats if _is_bot_only(c))
+    return Volume(chats=len(chats), bot_only=bot_only, bot_only_rate=rate(bot_only, len(chats)),
+                  handoffs=len(handoffs), handoff_rate=rate(len(handoffs), len(chats)),
+                  agent_resolved=sum(1 for c in chats if c["outcome"] == "agent_resolved"),
+                  abandoned=len(abandoned), abandoned_in_queue=in_queue,
+                  abandoned_with_agent=len(abandoned) - in_queue,
+                  abandonment_rate=rate(len(abandoned), len(handoffs)),
+                  callbacks=len(callback_rows), callbacks_open=sum(1 for r in callback_rows if r.status == "open"))
+
+
+def _waits(chats: list[dict[str, Any]]) -> Waits:
+    waits = [float(c["wait_seconds"]) for c in chats if c["assigned_at"] is not None and c["wait_seconds"] is not None]
+    best, good, worst = WAIT_BANDS
+    bands = Counter(0 if w <= best else 1 if w <= good else 2 if w <= worst else 3 for w in waits)
+    return Waits(answered=len(waits), within_7=bands[0], within_15=bands[1], within_31=bands[2], over_31=bands[3],
+                 share_within_7=rate(bands[0], len(waits)), share_within_15=rate(bands[0] + bands[1], len(waits)),
+                 share_over_31=rate(bands[3], len(waits)), average_seconds=mean(waits),
+                 max_seconds=round(max(waits), 2) if waits else None)
+
+
+def _satisfaction(chats: list[dict[str, Any]], scores: dict[str, int]) -> Satisfaction:
+    values = list(scores.values())
+    counts = Counter(values)
+    satisfied = counts[4] + counts[5]
+    share = rate(satisfied, len(values))
+    closed = [c["id"] for c in chats if c["outcome"] == "agent_resolved"]
+    answered = sum(1 for cid in closed if cid in scores)
+    return Satisfaction(responses=len(values), average_score=mean([float(v) for v in values]), satisfied=satisfied,
+                        satisfied_share=share, target=TARGET, met=None if share is None else share >= TARGET,
+                        agent_closed=len(closed), agent_closed_responses=answered,
+                        response_rate=rate(answered, len(closed)), score_1=counts[1], score_2=counts[2],
+                        score_3=counts[3], score_4=counts[4], score_5=counts[5])
+
+
+def _agency_row(agency: str, rows: list[Any], now: float) -> AgencyRow:
+    """Deadlines come from the case (reply_due_at, resolve_due_at); when a row lacks them they are
+    derived from accepted_at with the seed's rules, so older rows are still judged."""
+    counts: Counter[str] = Counter()
+    for r in rows:
+        reply_due = r.reply_due_at or r.accepted_at + REPLY_HOURS * 3600
+        resolve_due = r.resolve_due_at or r.accepted_at + RESOLVE_DAYS.get(r.urgency, 7) * 86400
+        if r.replied_at is not None:
+            counts["replied_on_time" if r.replied_at <= reply_due else "replied_late"] += 1
+        else:
+            counts["replied_late" if now > reply_due else "reply_pending"] += 1
+        if r.closed_at is not None:
+            counts["resolved_on_time" if r.closed_at <= resolve_due else "resolved_late"] += 1
+        else:
+            counts["resolved_late" if now > resolve_due else "resolve_pending"] += 1
+    on_time, late = counts["replied_on_time"], counts["replied_late"]
+    return AgencyRow(agency=agency, accepted=len(rows), urgent=sum(1 for r in rows if r.urgency == "urgent"),
+                     replied_on_time=on_time, replied_late=late, reply_pending=counts["reply_pending"],
+                     points=POINTS * (on_time - late), resolved_on_time=counts["resolved_on_time"],
+                     resolved_late=counts["resolved_late"], resolve_pending=counts["resolve_pending"],
+                     compliance=rate(counts["resolved_on_time"], counts["resolved_on_time"] + counts["resolved_late"]),
+                     reminders=sum(r.reminders or 0 for r in rows),
+                     escalated=sum(1 for r in rows if r.escalated_at is not None))
+
+
+def _cases(conn: Connection, start: float, end: float, now: float) -> Cases:
+    received = len(conn.execute(select(cases.c.id).where(_in(cases.c.received_at, start, end))).all())
+    rows = conn.execute(select(cases).where(cases.c.accepted_at.is_not(None),
+                                            _in(cases.c.accepted_at, start, end))).all()
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        grouped[r.agency].append(r)
+    by_agency = [_agency_row(agency, grouped[agency], now) for agency in sorted(grouped)]
+    total = {name: sum(getattr(a, name) for a in by_agency)
+             for name in ("replied_on_time", "replied_late", "reply_pending", "points", "resolved_on_time",
+                          "resolved_late", "escalated")}
+    return Cases(received=received, accepted=len(rows), **total,
+                 compliance=rate(total["resolved_on_time"], total["resolved_on_time"] + total["resolved_late"]),
+                 by_agency=by_agency)
+
+
+def _topics(turn_rows: list[Any], titles: Callable[[str], str | None], limit: int) -> list[Topic]:
+    counts: Counter[str] = Counter()
+    latest: dict[str, tuple[float, str]] = {}
+    for r in turn_rows:
+        if not (r.question and r.miss):
+            continue
+        topic = r.label or r.suggested_label or r.intent or "（未知）"
+        counts[topic] += 1
+        if topic not in latest or r.created_at >= latest[topic][0]:
+            latest[topic] = (r.created_at, r.text_masked)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [Topic(topic=t, title=titles(t) or "", misses=n, example=latest[t][1]) for t, n in ranked]
+
+
+def _quality(chats: list[dict[str, Any]], reviews: list[Any]) -> Quality:
+    closed = Counter(c["agent"] for c in chats if c["outcome"] == "agent_resolved" and c["agent"])
+    per_agent: dict[str, list[Any]] = defaultdict(list)
+    for r in reviews:
+        per_agent[r.agent].append(r)
+    rows = []
+    for agent in sorted(set(closed) | set(per_agent)):
+        mine = per_agent.get(agent, [])
+        rows.append(QualityAgentRow(agent=agent, closed_chats=closed.get(agent, 0), reviews=len(mine),
+                                    average_score=mean([float(r.score) for r in mine]),
+                                    **{item: sum(1 for r in mine if getattr(r, item)) for item in CHECKLIST}))
+    n = len(reviews)
+    return Quality(reviews=n, average_score=mean([float(r.score) for r in reviews]),
+                   **{f"{item}_share": rate(sum(1 for r in reviews if getattr(r, item)), n) for item in CHECKLIST},
+                   by_agent=rows)
+
+
+def _daily(month_start: float, month_end: float, chats: list[dict[str, Any]], turn_rows: list[Any],
+           timezone: str) -> list[Day]:
+    zone = ZoneInfo(timezone)
+    first = datetime.fromtimestamp(month_start, zone).date()
+    days = {}
+    day = first
+    while datetime(day.year, day.month, day.day, tzinfo=zone).timestamp() < month_end:
+        days[day.isoformat()] = Counter()
+        day += timedelta(days=1)
+    for c in chats:
+        counter = days[local_day(c["created_at"], timezone)]
+        counter["chats"] += 1
+        counter["bot_only"] += _is_bot_only(c)
+        counter["handoffs"] += c["queued_at"] is not None
+        counter["abandoned"] += c["outcome"] == "abandoned"
+    for r in turn_rows:
+        if r.question:
+            counter = days[local_day(r.created_at, timezone)]
+            counter["question_turns"] += 1
+            counter["answered_turns"] += bool(r.answered)
+    return [Day(date=d, chats=k["chats"], bot_only=k["bot_only"], handoffs=k["handoffs"], abandoned=k["abandoned"],
+                question_turns=k["question_turns"], answered_turns=k["answered_turns"],
+                match_rate=rate(k["answered_turns"], k["question_turns"])) for d, k in days.items()]
+
+
+def monthly_report(conn: Connection, month: str, now: float, titles: Callable[[str], str | None] | None = None,
+                   timezone: str = TIMEZONE, top_topics: int = 10) -> MonthlyReport:
+    """Every figure of ``month`` (``YYYY-MM``). ``now`` (epoch seconds) decides whether an unreplied
+    case is late yet; ``titles`` maps a KB id to its question for the missed-topics table."""
+    start, end = month_bounds(month, timezone)
+    chats = _chats(conn, start, end)
+    in_month = select(conversations.c.id).where(_in(conversations.c.created_at, start, end),
+                                                conversations.c.citizen_turns >= 1)
+    scores = {r.conversation_id: int(r.score) for r in conn.execute(
+        select(surveys.c.conversation_id, surveys.c.score).where(surveys.c.conversation_id.in_(in_month)))}
+    reviews = conn.execute(select(quality_reviews).where(quality_reviews.c.conversation_id.in_(in_month))).all()
+    callback_rows = conn.execute(select(callbacks.c.id, callbacks.c.status)
+                                 .where(_in(callbacks.c.created_at, start, end))).all()
+    turn_rows = conn.execute(select(turns.c.created_at, turns.c.question, turns.c.answered, turns.c.miss,
+                                    turns.c.label, turns.c.suggested_label, turns.c.intent, turns.c.text_masked)
+                             .where(_in(turns.c.created_at, start, end))).all()
+    questions = [r for r in turn_rows if r.question]
+    answered = sum(1 for r in questions if r.answered)
+    match = rate(answered, len(questions))
+    return MonthlyReport(
+        month=month, timezone=timezone, start=local_iso(start, timezone) or "", end=local_iso(end, timezone) or "",
+        generated_at=local_iso(now, timezone) or "",
+        volume=_volume(chats, callback_rows),
+        match=MatchRate(question_turns=len(questions), answered_turns=answered, match_rate=match, target=TARGET,
+                        met=None if match is None else match >= TARGET,
+                        misses=sum(1 for r in questions if r.miss)),
+        waits=_waits(chats), satisfaction=_satisfaction(chats, scores), cases=_cases(conn, start, end, now),
+        top_missed=_topics(turn_rows, titles or (lambda _id: None), top_topics),
+        quality=_quality(chats, reviews), daily=_daily(start, end, chats, turn_rows, timezone))

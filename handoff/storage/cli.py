@@ -1,0 +1,112 @@
+"""``hotline db``: the conversation store's schema revision (Alembic), and moving its rows.
+
+Every server start upgrades anyway; ``hotline db upgrade`` lets a deployment migrate once before
+starting the app replicas, ``hotline db current`` shows where a database stands, and
+``hotline db copy`` moves an embedded SQLite chat.db into PostgreSQL.
+"""
+from __future__ import annotations
+
+import click
+
+
+def _database_url(settings: object) -> str:
+    from handoff.endpoints import load_endpoints
+
+    return load_endpoints(settings).database_url  # type: ignore[arg-type]
+
+
+def _display(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.group("db")
+def db() -> None:
+    """The conversation database's schema (migrations)."""
+
+
+@db.command("upgrade")
+@click.option("--url", help="Database URL (default: HOTLINE_DATABASE_URL, endpoints.yml, or var/chat.db).")
+@click.pass_obj
+def db_upgrade(settings: object, url: str | None) -> None:
+    """Migrate the database to the newest schema revision (safe to run from several hosts at once)."""
+    from sqlalchemy import create_engine
+
+    from handoff.storage.database import engine_url
+    from handoff.storage.migrate import current, head, upgrade
+
+    url = url or _database_url(settings)
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(engine_url(url))
+    try:
+        before = current(engine)
+        upgrade(engine)
+        after = current(engine)
+    finally:
+        engine.dispose()
+    state = "already at" if before == after else f"{before or 'unversioned'} →"
+    click.echo(f"{_display(url)}: {state} {after} (head {head()})")
+
+
+@db.command("current")
+@click.option("--url", help="Database URL (default: HOTLINE_DATABASE_URL, endpoints.yml, or var/chat.db).")
+@click.pass_obj
+def db_current(settings: object, url: str | None) -> None:
+    """Print the database's schema revision and whether it is the newest."""
+    from sqlalchemy import create_engine
+
+    from handoff.storage.database import engine_url
+    from handoff.storage.migrate import current, head
+
+    url = url or _database_url(settings)
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        if not Path(url.removeprefix("sqlite:///")).exists():
+            raise click.ClickException(f"no database file at {url.removeprefix('sqlite:///')}")
+    engine = create_engine(engine_url(url))
+    try:
+        revision = current(engine)
+    finally:
+        engine.dispose()
+    newest = head()
+    note = "(head)" if revision == newest else f"(head is {newest}; run: hotline db upgrade)"
+    click.echo(f"{revision or 'unversioned'} {note}")
+
+
+@db.command("copy")
+@click.argument("source")
+@click.option("--to", "target", help="Target database URL (default: the configured one, e.g. PostgreSQL "
+              "from endpoints.yml).")
+@click.pass_obj
+def db_copy(settings: object, source: str, target: str | None) -> None:
+    """Copy every row from SOURCE (e.g. sqlite:///var/chat.db) into an empty target database."""
+    from sqlalchemy import create_engine
+
+    from handoff.storage.copy import TargetNotEmptyError, copy_database
+    from handoff.storage.database import engine_url
+
+    target = target or _database_url(settings)
+    if engine_url(source) == engine_url(target):
+        raise click.ClickException("source and target are the same database")
+    if source.startswith("sqlite:///"):
+        from pathlib import Path
+
+        if not Path(source.removeprefix("sqlite:///")).exists():
+            raise click.ClickException(f"no database file at {source.removeprefix('sqlite:///')}")
+    source_engine, target_engine = create_engine(engine_url(source)), create_engine(engine_url(target))
+    try:
+        counts = copy_database(source_engine, target_engine, echo=click.echo)
+    except TargetNotEmptyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        source_engine.dispose()
+        target_engine.dispose()
+    click.echo(f"copied {sum(counts.values())} rows into {_display(target)}")
+
+
+COMMANDS: list[click.Command] = [db]
