@@ -12,6 +12,13 @@ hours forced open), then:
 Prints one JSON object and writes results/bench_load.json.
 
     .venv/bin/python bench/load.py --citizens 2000 --agents 50
+
+With ``--procs N`` it measures the scale-out set-up instead: PostgreSQL and Redis started here (as
+the tests do), then the same load over 1, 2, … N server processes in turn, citizens and agents
+spread round-robin over the processes; prints one JSON object per process count with per-process
+figures, and writes results/bench_load_procs.json.
+
+    .venv/bin/python bench/load.py --procs 2 --citizens 2000 --agents 50
 """
 from __future__ import annotations
 
@@ -49,24 +56,40 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start_server(data_dir: Path, port: int, agents: int, password: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HOTLINE_HOME": str(ROOT), "HOTLINE_DATA_DIR": str(data_dir), "HOTLINE_PORT": str(port),
-           "HOTLINE_CLOCK": "2026-11-30T10:00:00+08:00", "HOTLINE_CITIZEN_GRACE_SECONDS": "600"}
-    hotline = [sys.executable, "-m", "handoff.cli"]
-    subprocess.run([*hotline, "kb", "import", str(ROOT.parent / "shared/kb/faq.jsonl"), "--no-stubs"], env=env,
+HOTLINE = [sys.executable, "-m", "handoff.cli"]
+
+
+def server_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "HOTLINE_HOME": str(ROOT), "HOTLINE_DATA_DIR": str(data_dir),
+            "HOTLINE_CLOCK": "2026-11-30T10:00:00+08:00", "HOTLINE_CITIZEN_GRACE_SECONDS": "600", **(extra or {})}
+
+
+def prepare(env: dict[str, str], agents: int, password: str) -> None:
+    """The KB and the load-test agents, in the store the servers will use."""
+    subprocess.run([*HOTLINE, "kb", "import", str(ROOT.parent / "shared/kb/faq.jsonl"), "--no-stubs"], env=env,
                    check=True, capture_output=True)
     for i in range(agents):
-        subprocess.run([*hotline, "user", "add", f"load{i}", "--password", password, "--capacity", "3"], env=env,
+        subprocess.run([*HOTLINE, "user", "add", f"load{i}", "--password", password, "--capacity", "3"], env=env,
                        check=True, capture_output=True)
-    log = (data_dir / "server.log").open("wb")
-    process = subprocess.Popen([*hotline, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def serve(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    log = log_path.open("wb")
+    process = subprocess.Popen([*HOTLINE, "serve"], env={**env, "HOTLINE_PORT": str(port)}, stdout=log,
+                               stderr=subprocess.STDOUT)
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json()["status"] == "ok":
                 return process
         except httpx.HTTPError:
             time.sleep(0.2)
-    raise RuntimeError("server did not start")
+    raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}")
+
+
+def start_server(data_dir: Path, port: int, agents: int, password: str) -> subprocess.Popen[bytes]:
+    env = server_env(data_dir)
+    prepare(env, agents, password)
+    return serve(env, port, data_dir / "server.log")
 
 
 class Citizen:
@@ -109,9 +132,12 @@ class Citizen:
         return (time.perf_counter() - started) * 1000
 
 
-async def run(args: argparse.Namespace, base: str) -> dict[str, Any]:
-    ws_base = base.replace("http", "ws")
-    citizens = [Citizen(ws_base + "/ws/chat") for _ in range(args.citizens)]
+async def run(args: argparse.Namespace, bases: list[str]) -> dict[str, Any]:
+    """The load over ``bases`` (one URL per server process): citizen i and agent i use process
+    i mod len(bases). Returns overall figures plus ``per_process`` ones."""
+    base = bases[0]
+    ws_bases = [b.replace("http", "ws") for b in bases]
+    citizens = [Citizen(ws_bases[i % len(bases)] + "/ws/chat") for i in range(args.citizens)]
     sem = asyncio.Semaphore(200)
 
     async def connect(c: Citizen) -> None:
@@ -137,7 +163,8 @@ async def run(args: argparse.Namespace, base: str) -> dict[str, Any]:
     async with httpx.AsyncClient() as http:
         tokens = [(await http.post(f"{base}/auth/login", json={"username": f"load{i}", "password": args.password}))
                   .json()["token"] for i in range(args.agents)]
-    agents = [await websockets.connect(f"{ws_base}/ws/agent?token={t}", max_queue=None) for t in tokens]
+    agents = [await websockets.connect(f"{ws_bases[i % len(bases)]}/ws/agent?token={t}", max_queue=None)
+              for i, t in enumerate(tokens)]
     agent_inbox: dict[int, asyncio.Queue[dict[str, Any]]] = {i: asyncio.Queue() for i in range(len(agents))}
     relay_to_agent: dict[str, float] = {}
 
@@ -189,6 +216,17 @@ async def run(args: argparse.Namespace, base: str) -> dict[str, Any]:
     relay = [(c.received_relay[t] - sent_to_citizen[t]) * 1000 for c in handed for t in c.received_relay
              if t in sent_to_citizen]
     relay += [(relay_to_agent[t] - sent_to_agent[t]) * 1000 for t in relay_to_agent if t in sent_to_agent]
+    per_process = []
+    for p in range(len(bases)):  # figures of the citizens connected to process p
+        mine = [c for i, c in enumerate(citizens) if i % len(bases) == p]
+        mine_handed = {c.conversation_id for c in mine} & set(by_id)
+        bot_p = [latency for i, latency in enumerate(bot_latencies) if i % len(bases) == p]
+        relay_p = [(by_id[cid].received_relay[t] - sent_to_citizen[t]) * 1000 for cid in mine_handed
+                   for t in by_id[cid].received_relay if t in sent_to_citizen]
+        per_process.append({"process": p + 1, "citizens": len(mine), "chats_with_agents": len(mine_handed),
+                            "bot_reply_p50_ms": percentile(bot_p, 0.5), "bot_reply_p99_ms": percentile(bot_p, 0.99),
+                            "relay_to_citizen_p50_ms": percentile(relay_p, 0.5),
+                            "relay_to_citizen_p99_ms": percentile(relay_p, 0.99)})
     lost = (len(sent_to_citizen) - sum(len(c.received_relay) for c in handed)) + (len(sent_to_agent) - len(relay_to_agent))
     open_citizens = sum(1 for c in citizens if c.ws.state is websockets.protocol.State.OPEN)
     for ws in agents:
@@ -201,7 +239,7 @@ async def run(args: argparse.Namespace, base: str) -> dict[str, Any]:
             "chats_with_agents": sum(len(v) for v in chats.values()),
             "relay_messages": len(sent_to_citizen) + len(sent_to_agent),
             "relay_p50_ms": percentile(relay, 0.5), "relay_p99_ms": percentile(relay, 0.99),
-            "messages_lost": lost}
+            "messages_lost": lost, "per_process": per_process}
 
 
 def main() -> None:
@@ -214,12 +252,17 @@ def main() -> None:
                         help="seconds per round: each of the agent chats sends one message each way per round")
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument("--password", default="load-test-pass")
-    parser.add_argument("--out", type=Path, default=ROOT / "results/bench_load.json")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--procs", type=int, default=0,
+                        help="measure 1…N server processes on PostgreSQL + Redis (started here) in one run")
     args = parser.parse_args()
+    if args.procs:
+        return run_procs(args)
+    args.out = args.out or ROOT / "results/bench_load.json"
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         server = start_server(Path(tmp), args.port, args.agents, args.password)
         try:
-            figures = asyncio.run(run(args, f"http://127.0.0.1:{args.port}"))
+            figures = asyncio.run(run(args, [f"http://127.0.0.1:{args.port}"]))
             figures["server_rss_mb"] = rss_mb(server.pid)
         finally:
             server.terminate()
@@ -227,6 +270,44 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     print(json.dumps(figures))
+
+
+def run_procs(args: argparse.Namespace) -> None:
+    """1…N processes on a fresh PostgreSQL database and Redis prefix each, same load each time."""
+    sys.path.insert(0, str(ROOT))
+    from tests.infra import postgres_server, redis_server
+
+    results = []
+    with postgres_server() as pg, redis_server() as redis, tempfile.TemporaryDirectory(prefix="bench-procs-") as tmp:
+        for n in range(1, args.procs + 1):
+            database_url = pg.create_database(f"bench{n}")
+            env = server_env(Path(tmp) / f"n{n}", {"HOTLINE_DATABASE_URL": database_url,
+                                                    "HOTLINE_REDIS_URL": redis.url, "HOTLINE_REDIS_PREFIX": f"bench{n}:"})
+            prepare(env, args.agents, args.password)
+            ports = [args.port + 10 * n + i for i in range(n)]
+            servers = [serve(env, port, Path(tmp) / f"server-{n}-{port}.log") for port in ports]
+            try:
+                figures = asyncio.run(run(args, [f"http://127.0.0.1:{port}" for port in ports]))
+                figures["processes"] = n
+                for entry, server in zip(figures["per_process"], servers):
+                    entry["rss_mb"] = rss_mb(server.pid)
+            finally:
+                for server in servers:
+                    server.terminate()
+                for server in servers:
+                    server.wait(timeout=30)
+            print(json.dumps(figures), flush=True)
+            results.append(figures)
+    summary = {"runs": results}
+    if len(results) > 1 and results[0]["relay_p99_ms"] and results[-1]["relay_p99_ms"]:
+        summary["scaling"] = {
+            "processes": [r["processes"] for r in results],
+            "bot_reply_p99_ratio": round(results[-1]["bot_reply_p99_ms"] / max(0.01, results[0]["bot_reply_p99_ms"]), 2),
+            "relay_p99_ratio": round(results[-1]["relay_p99_ms"] / max(0.01, results[0]["relay_p99_ms"]), 2),
+            "note": "ratio of the last run's p99 to the 1-process run's, same load; below 1 means faster"}
+    out = args.out or ROOT / "results/bench_load_procs.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

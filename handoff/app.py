@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
         await hub.close()
+        await backends.close()
         nlu_service.close()
         db.close()
 

@@ -90,9 +90,13 @@ class MemoryBroker:
 class RedisBroker(MemoryBroker):
     """Local fan-out as in ``MemoryBroker``, with Redis pub/sub between processes."""
 
-    def __init__(self, redis: Redis, prefix: str = "hotline:") -> None:
+    def __init__(self, redis: Redis, prefix: str = "hotline:", subscriber: Redis | None = None) -> None:
+        """``redis`` publishes (it may retry on a fresh connection); ``subscriber`` (default: the
+        same client) holds the subscription and must not retry silently, so that a lost
+        connection is noticed and the local subscribers are told to resync."""
         super().__init__()
         self.redis, self.prefix = redis, prefix
+        self.subscriber = subscriber or redis
         self._pubsub: Any = None
         self._listener: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
@@ -108,6 +112,8 @@ class RedisBroker(MemoryBroker):
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
+        with contextlib.suppress(Exception):
+            await self.subscriber.aclose()
 
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         try:
@@ -135,7 +141,7 @@ class RedisBroker(MemoryBroker):
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
-        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
         # A placeholder channel keeps the connection in subscribe mode even with no local subscriber.
         await pubsub.subscribe(f"{self.prefix}_", *(self.prefix + c for c in self.channels()))
         self._pubsub = pubsub

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from handoff.reports.figures import ReportError, label_of
-from handoff.reports.monthly import (AgencyRow, Day, MonthlyReport, QualityAgentRow, SECTIONS, Topic)
+from handoff.reports.monthly import SECTIONS, AgencyRow, Day, MonthlyReport, QualityAgentRow, Topic
 
 FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

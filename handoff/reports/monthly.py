@@ -41,7 +41,8 @@ class Volume:
     handoffs: int = figure("轉真人", "Chats handed to the agent queue (queued_at set).")
     handoff_rate: float | None = figure("轉真人比率", "handoffs ÷ chats.")
     agent_resolved: int = figure("真人結案", "Chats an agent closed with a wrap-up (outcome agent_resolved).")
-    abandoned: int = figure("放棄", "Handed-off chats the citizen left before an agent closed them (outcome abandoned).")
+    abandoned: int = figure("放棄", "Handed-off chats the citizen left before an agent closed them "
+                                  "(outcome abandoned).")
     abandoned_in_queue: int = figure("排隊中放棄", "Abandoned chats no agent had accepted yet.")
     abandoned_with_agent: int = figure("接通後放棄", "Abandoned chats an agent had accepted.")
     abandonment_rate: float | None = figure("放棄率", "abandoned ÷ handoffs.")
@@ -82,7 +83,8 @@ class Satisfaction:
     satisfied_share: float | None = figure("滿意度", "satisfied ÷ responses, judged against the 85 % target.")
     target: float = figure("合約標準", "The 85 % target for satisfied_share.")
     met: bool | None = figure("達標", "satisfied_share ≥ target (none without responses).")
-    agent_closed: int = figure("真人結案", "Chats an agent closed (outcome agent_resolved): each is offered the survey.")
+    agent_closed: int = figure("真人結案", "Chats an agent closed (outcome agent_resolved): each is offered "
+                                         "the survey.")
     agent_closed_responses: int = figure("真人結案問卷回覆", "Agent-closed chats with a survey.")
     response_rate: float | None = figure("問卷回覆率", "agent_closed_responses ÷ agent_closed.")
     score_1: int = figure("1 分", "Surveys scored 1 (非常不滿意).")
@@ -119,7 +121,8 @@ class Cases:
     points: int = figure("機關得分合計", "Sum over agencies.")
     resolved_on_time: int = figure("如期結案", "Sum over agencies.")
     resolved_late: int = figure("逾期結案", "Sum over agencies.")
-    compliance: float | None = figure("期限遵循率", "resolved_on_time ÷ (resolved_on_time + resolved_late), all agencies.")
+    compliance: float | None = figure("期限遵循率", "resolved_on_time ÷ (resolved_on_time + resolved_late), "
+                                                "all agencies.")
     escalated: int = figure("陳報督導", "Sum over agencies.")
     by_agency: list[AgencyRow] = dataclasses.field(default_factory=list)
 

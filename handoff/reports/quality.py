@@ -54,7 +54,8 @@ def precheck(transcript: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for item, pattern in _PATTERNS.items():
         hit = next((m["text"] for m in said if pattern.search(m["text"] or "")), None)
         result[item] = {"suggested": hit is not None, "evidence": hit[:120] if hit else None}
-    kb_ids = [m["payload"].get("kb_id") for m in said if isinstance(m.get("payload"), dict) and m["payload"].get("kb_id")]
+    kb_ids = [m["payload"]["kb_id"] for m in said
+              if isinstance(m.get("payload"), dict) and m["payload"].get("kb_id")]
     result["correct_answer"] = ({"suggested": True, "evidence": f"插入知識庫答案 {', '.join(kb_ids)}"} if kb_ids
                                 else {"suggested": None, "evidence": None})
     return result

@@ -65,8 +65,8 @@ def _chat(conn: Connection, cid: str, created: str, *, citizen_turns: int = 2, a
         bot_turns=citizen_turns + 1, agent_turns=3 if agent else 0, answered_turns=answered, wait_seconds=wait,
         survey_score=survey))
     seq = 1
-    conn.execute(insert(messages).values(conversation_id=cid, seq=seq, sender="bot", created_at=at,
-                                         text="您好，這裡是全民共享普發現金智能客服，很高興為您服務。", kind="greeting"))
+    conn.execute(insert(messages).values(conversation_id=cid, seq=seq, sender="bot", created_at=at, kind="greeting",
+                                         text="您好，這裡是全民共享普發現金智能客服，很高興為您服務。"))
     if citizen_turns:
         seq += 1
         conn.execute(insert(messages).values(conversation_id=cid, seq=seq, sender="citizen", created_at=at + 5,

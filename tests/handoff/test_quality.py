@@ -74,7 +74,8 @@ def test_reviewed_chats_leave_the_pool_and_scores_reach_the_report(db: Database)
         {"agent": "agent1", "closed_chats": 3, "reviewed": 1, "unreviewed": 2},
         {"agent": "agent2", "closed_chats": 2, "reviewed": 0, "unreviewed": 2}]
     # saving again replaces the review (the supervisor corrected a box)
-    db.write_sync(lambda conn: quality.save_review(conn, "c08", "boss", {**items, "correct_answer": False}, None, now()))
+    corrected = {**items, "correct_answer": False}
+    db.write_sync(lambda conn: quality.save_review(conn, "c08", "boss", corrected, None, now()))
     report = db.read_sync(lambda conn: monthly_report(conn, MONTH, now()))
     assert (report.quality.reviews, report.quality.average_score) == (1, 60.0)  # 3 items × 20
     agent1 = report.quality.by_agent[0]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from handoff.queue import MemoryQueue, estimated_wait_seconds
@@ -20,14 +22,17 @@ def test_illegal_transitions_are_refused(current: str, target: str) -> None:
 
 
 def test_queue_is_fifo_with_requeue_at_front() -> None:
-    queue = MemoryQueue()
-    for cid in ("a", "b", "c"):
-        queue.enqueue(cid)
-    queue.enqueue("a")  # no duplicates
-    assert queue.pop_next() == "a"
-    queue.enqueue("z", front=True)
-    assert queue.waiting() == ["z", "b", "c"] and queue.position("c") == 3
-    assert queue.remove("b") and not queue.remove("b")
+    async def scenario() -> None:
+        queue = MemoryQueue()
+        for cid in ("a", "b", "c"):
+            await queue.enqueue(cid)
+        await queue.enqueue("a")  # no duplicates
+        assert await queue.pop_next() == "a"
+        await queue.enqueue("z", front=True)
+        assert await queue.waiting() == ["z", "b", "c"] and await queue.position("c") == 3
+        assert await queue.remove("b") and not await queue.remove("b")
+
+    asyncio.run(scenario())
 
 
 def test_estimated_wait_scales_with_agents_and_capacity() -> None:

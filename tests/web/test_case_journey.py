@@ -43,8 +43,8 @@ def staff_login(page: Page, url: str, path: str, username: str) -> None:
     page.get_by_role("button", name="登入").click()
 
 
-def test_agent_records_a_case_for_the_active_chat(case_server: Server,
-                                                  new_context: Callable[..., BrowserContext]) -> None:
+def test_agent_records_a_case_for_the_active_chat(case_server: Server, new_context: Callable[..., BrowserContext],
+                                                  artifacts: Path) -> None:
     console = Console(new_context().new_page(), case_server.url).login("agent2")
     widget = Widget(new_context().new_page(), case_server.url).visit().open()
     widget.ask("我想找真人客服")
@@ -72,12 +72,13 @@ def test_agent_records_a_case_for_the_active_chat(case_server: Server,
                                  "from cases where receiver='agent2'")
     assert rows == [("draft", "agent2", "財政部", "urgent", 1, widget.conversation_id, "王先生")]
     expect(tools.get_by_role("list", name="我建立的案件")).to_contain_text("待核准")
+    page.screenshot(path=str(artifacts / "cases-agent-form.png"), full_page=True)
     if AXE_JS.exists():
         assert serious(run_axe(page)) == [], "console with the case form"
 
 
 def test_supervisor_approves_agency_accepts_and_replies_supervisor_closes(
-        case_server: Server, new_context: Callable[..., BrowserContext]) -> None:
+        case_server: Server, new_context: Callable[..., BrowserContext], artifacts: Path) -> None:
     token = login(case_server.url, "agent1")
     created = httpx.post(f"{case_server.url}/api/cases", headers={"Authorization": f"Bearer {token}"}, json={
         "conversation_id": CONVERSATION, "citizen_name": "陳小姐", "citizen_contact": "0912345678", "consent": True,
@@ -99,6 +100,7 @@ def test_supervisor_approves_agency_accepts_and_replies_supervisor_closes(
     detail.get_by_role("button", name="派送", exact=True).click()
     expect(cases.get_by_role("status").first).to_contain_text("已派送")
     expect(detail).to_contain_text("受理期限")
+    boss.screenshot(path=str(artifacts / "cases-supervisor.png"), full_page=True)
     if AXE_JS.exists():
         assert serious(run_axe(boss)) == [], "supervisor cases tab with a case open"
 
@@ -117,6 +119,7 @@ def test_supervisor_approves_agency_accepts_and_replies_supervisor_closes(
     agency.get_by_label("回覆民眾內容").fill("已協助查明並電話告知陳小姐，預計下週入帳。")
     agency.get_by_role("button", name="送出回覆").click()
     expect(agency.get_by_role("status").first).to_contain_text("已回覆民眾")
+    agency.screenshot(path=str(artifacts / "cases-agency.png"), full_page=True)
     if AXE_JS.exists():
         assert serious(run_axe(agency)) == [], "agency page with a replied case"
 

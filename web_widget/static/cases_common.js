@@ -181,7 +181,7 @@ export function mountBoard(root, { api, role, toast = () => {} }) {
   async function act(path, body, done) {
     try {
       const updated = await api(`/api/cases/${state.selected.id}/${path}`, { method: "POST", body });
-      say(`案件 ${updated.number}：${done}（${STATUS[updated.status]}）`);
+      say(`案件 ${updated.number}：${done}`);
       toast(`案件 ${updated.number}：${done}`);
       state.selected = updated;
       await refresh();
@@ -243,7 +243,9 @@ export function mountBoard(root, { api, role, toast = () => {} }) {
       inputs.summary.value = record.summary;
       const labels = { citizen_name: "民眾姓名", citizen_contact: "聯絡方式", summary: "問題概述（人事時地物）", category: "類別", urgency: "緊急程度", agency: "承辦機關" };
       const edit = form("核准前修改", Object.entries(inputs).map(([k, c]) => field(`${id}-${k}`, labels[k], c)), "儲存修改", async () => {
-        const body = Object.fromEntries(Object.entries(inputs).map(([k, c]) => [k, c.value.trim()]));
+        const body = Object.fromEntries(Object.entries(inputs).map(([k, c]) => [k, c.value.trim()])
+          .filter(([k, v]) => v !== (record[k] || "")));  // only what changed, so the history says what was edited
+        if (!Object.keys(body).length) { say("沒有需要儲存的修改。"); return; }
         try {
           state.selected = await api(`/api/cases/${record.id}`, { method: "PATCH", body });
           say(`案件 ${record.number}：已儲存修改`);

@@ -244,7 +244,7 @@ function render(r) {
         { type: "bar", label: "機器人獨立解決", data: r.daily.map((d) => d.bot_only), backgroundColor: COLORS.green, yAxisID: "y" },
         { type: "bar", label: "轉真人", data: r.daily.map((d) => d.handoffs), backgroundColor: COLORS.amber, yAxisID: "y" },
         { type: "line", label: "匹配成功率 %", data: r.daily.map((d) => pct(d.match_rate)), borderColor: "#111b27",
-          backgroundColor: "#111b27", spanGaps: true, pointRadius: 3, yAxisID: "rate" },
+          backgroundColor: "#111b27", spanGaps: false, pointRadius: 3, yAxisID: "rate" },
         { type: "line", label: "合約標準 85%", data: r.daily.map(() => TARGET * 100), borderColor: COLORS.red,
           borderDash: [6, 4], pointRadius: 0, borderWidth: 2, yAxisID: "rate" },
       ],
