@@ -64,9 +64,10 @@ def user() -> None:
               help="Prompted for when not given.")
 @click.option("--capacity", default=3, show_default=True, help="Chats an agent handles at once.")
 @click.option("--name", "display_name", help="Display name (default: the username).")
+@click.option("--email", help="Where case notifications are e-mailed (when HOTLINE_SMTP_HOST is set).")
 @click.pass_obj
 def user_add(settings, username: str, role: str, agency: str | None, password: str,  # type: ignore[no-untyped-def]
-             capacity: int, display_name: str | None) -> None:
+             capacity: int, display_name: str | None, email: str | None) -> None:
     """Create a staff account with a bcrypt-hashed password."""
     import asyncio
 
@@ -83,7 +84,7 @@ def user_add(settings, username: str, role: str, agency: str | None, password: s
     db = Database(settings.chat_database_url)
     try:
         asyncio.run(SQLConversationStore(db).add_user(username, hash_password(password), role, display_name, capacity,
-                                                            agency))
+                                                            agency, email))
     except IntegrityError as exc:
         raise click.ClickException(f"user {username} already exists") from exc
     finally:

@@ -44,10 +44,14 @@ class MailConfig:
 
 
 def address_of(user: Mapping[str, Any]) -> str | None:
-    for value in (user.get("username"), user.get("display_name")):
+    """The user's e-mail (``hotline user add --email``), else a username or display name that is one."""
+    for value in (user.get("email"), user.get("username"), user.get("display_name")):
         if value and ADDRESS.match(value):
             return str(value)
     return None
+
+
+PEOPLE = (users.c.username, users.c.display_name, users.c.role, users.c.email)
 
 
 def recipients(conn: Connection, audiences: Iterable[str], agency: str | None) -> list[dict[str, Any]]:
@@ -55,9 +59,9 @@ def recipients(conn: Connection, audiences: Iterable[str], agency: str | None) -
     found: dict[str, dict[str, Any]] = {}
     for audience in audiences:
         if audience == SUPERVISORS:
-            query = select(users.c.username, users.c.display_name, users.c.role).where(users.c.role == "supervisor")
+            query = select(*PEOPLE).where(users.c.role == "supervisor")
         elif audience == AGENCY and agency:
-            query = (select(users.c.username, users.c.display_name, users.c.role)
+            query = (select(*PEOPLE)
                      .join(agency_members, agency_members.c.username == users.c.username)
                      .where(agency_members.c.agency == agency, users.c.role == "agency"))
         else:

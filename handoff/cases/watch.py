@@ -20,6 +20,8 @@ async def case_watch(app: FastAPI) -> None:
     while True:
         await asyncio.sleep(every)
         try:
+            if not await app.state.hub.presence.lead("case-sweep", every * 3):
+                continue  # another server process holds the lease and sweeps
             totals = await service_for(app).sweep()
         except Exception:  # a bad sweep must not end the watcher; the next one retries
             log.exception("case deadline sweep failed")

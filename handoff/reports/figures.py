@@ -2,7 +2,7 @@
 
 A report section is a dataclass whose fields are made with :func:`figure`; the Chinese label and
 the one-sentence definition travel in the field's metadata, so the page, the exports and the
-documentation (docs/readme/reports.md, checked by a test) all read the same words.
+documentation (docs/reports.md, checked by a test) all read the same words.
 """
 from __future__ import annotations
 

@@ -92,6 +92,7 @@ users = Table(
     Column("display_name", String(100)),
     Column("capacity", Integer, nullable=False, default=3),
     Column("created_at", Float, nullable=False),
+    Column("email", String(200)),  # migration 0002: where case notifications are e-mailed
 )
 
 auth_tokens = Table(

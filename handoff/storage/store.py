@@ -194,9 +194,10 @@ class SQLConversationStore:
 
     # users and tokens ---------------------------------------------------------------------
     async def add_user(self, username: str, password_hash: str, role: str, display_name: str | None,
-                       capacity: int, agency: str | None = None) -> None:
+                       capacity: int, agency: str | None = None, email: str | None = None) -> None:
         values = {"username": username, "password_hash": password_hash, "role": role,
-                  "display_name": display_name or username, "capacity": capacity, "created_at": time.time()}
+                  "display_name": display_name or username, "capacity": capacity, "created_at": time.time(),
+                  "email": email}
 
         def write(c: Connection) -> None:
             c.execute(insert(users).values(values))

@@ -51,6 +51,20 @@ def test_dispatch_emails_the_agency_users_that_have_an_address(tmp_path: Path) -
     db.close()
 
 
+def test_a_users_email_column_is_used_before_the_username(tmp_path: Path) -> None:
+    db = database(tmp_path / "chat.db")
+    seed(db)
+    db.write_sync(lambda c: c.exec_driver_sql("update users set email='tax1@mof.example' where username='tax1'"))
+    with smtp_server() as (mailbox, port):
+        mail = MailConfig("127.0.0.1", port, "hotline@example.org", "https://hotline.example.org")
+        service = CaseService(db, Notifier(db, mail), kb_entries=lambda: KB_ENTRIES, now=Clock())
+        dispatch_one(service)
+        mailbox.wait(2)
+    assert sorted(to for envelope in mailbox.envelopes for to in envelope.rcpt_tos) == [
+        "tax1@mof.example", "tax@mof.example"]
+    db.close()
+
+
 def test_an_unreachable_smtp_server_leaves_the_notification_in_the_page(tmp_path: Path) -> None:
     db = database(tmp_path / "chat.db")
     seed(db)

@@ -293,13 +293,13 @@ def test_cli_writes_each_format(db_path: Path, tmp_path: Path, monkeypatch: pyte
 
 
 def test_every_figure_is_documented() -> None:
-    """docs/readme/reports.md names every field of every section (as datasette checks its settings)."""
+    """docs/reports.md names every field of every section (as datasette checks its settings)."""
     from handoff.reports.export import definitions
 
-    doc = (ROOT / "docs" / "readme" / "reports.md").read_text(encoding="utf-8")
+    doc = (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
     missing = [f"{section}.{figure['name']}" for section, figures in definitions().items() for figure in figures
                if not re.search(rf"`{re.escape(figure['name'])}`", doc)]
-    assert not missing, f"document these figures in docs/readme/reports.md: {missing}"
+    assert not missing, f"document these figures in docs/reports.md: {missing}"
 
 
 def test_csv_stdout_matches_the_download(report: MonthlyReport) -> None:

@@ -133,3 +133,13 @@ def test_supervisor_approves_agency_accepts_and_replies_supervisor_closes(
     expect(row).to_contain_text("已結案")
     assert case_server.wait_rows("select status, closed_by, accepted_by from cases where number=?", number) == [
         ("closed", "boss", "tax1")]
+
+    # The month's report counts the case for 財政部: accepted, replied within 24 h (+10 points).
+    boss.get_by_role("tab", name="月報表").click()
+    report = boss.get_by_role("tabpanel", name="月報表")
+    report.get_by_label("月份").fill(OPEN_CLOCK[:7])
+    report.get_by_role("button", name="產生報表").click()
+    expect(report.get_by_role("status")).to_contain_text(f"{OPEN_CLOCK[:7]} 月報表")
+    by_agency = report.get_by_role("table", name="後送案件（依機關）")
+    expect(by_agency.get_by_role("row", name="財政部")).to_contain_text("10")
+    boss.screenshot(path=str(artifacts / "cases-report.png"), full_page=True)
