@@ -21,7 +21,9 @@ def _display(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@click.group("db")
+# Its own help names too: click caches a command's help option the first time it is asked for, so a
+# group also invoked on its own (as the tests do) must not depend on the root group's settings.
+@click.group("db", context_settings={"help_option_names": ["-h", "--help"]})
 def db() -> None:
     """The conversation database's schema (migrations)."""
 

@@ -6,8 +6,6 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -18,41 +16,21 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import model_store
 from bot.training_data import read_nlu_file
 from handoff.kb_live import reload_kb, watch_kb
-from handoff.storage.database import Database
 from kb_sync.readers import Entry
 from kb_sync.store import KnowledgeBase
 from tests.chat_client import login
 from tests.conftest import OPEN_CLOCK
+from tests.projects import private_project
 from tests.servers import running_server
 
 QUESTION = "ATM什麼時候可以領6000"
 
 
-def private_project(kb_project: Path, home: Path) -> Path:
-    """A copy of ``kb_project`` this module may change: own kb.db, chat database (same staff) and an
-    empty nlu_data/ (approvals write training data there)."""
-    (home / "config.yml").symlink_to(kb_project / "config.yml")
-    (home / "nlu_data").mkdir()
-    (home / "var").mkdir()
-    shutil.copy(kb_project / "var" / "kb.db", home / "var" / "kb.db")
-    first = model_store.latest(kb_project / "models")
-    shutil.copytree(first, home / "models" / first.name)
-    model_store.deploy(home / "models", first.name)
-    Database(f"sqlite:///{home / 'var' / 'chat.db'}").close()  # the schema
-    con = sqlite3.connect(home / "var" / "chat.db")
-    con.execute("ATTACH DATABASE ? AS seed", (str(kb_project / "var" / "chat.db"),))
-    con.execute("INSERT INTO users SELECT * FROM seed.users")
-    con.commit()
-    con.close()
-    return home
-
-
 @pytest.fixture(scope="module")
 def project(kb_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return private_project(kb_project, tmp_path_factory.mktemp("kb_admin"))
+    return private_project(kb_project, tmp_path_factory.mktemp("kb_admin"), nlu_data="empty")
 
 
 @pytest.fixture(scope="module")

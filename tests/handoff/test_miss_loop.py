@@ -14,30 +14,16 @@ from bot import model_store
 from bot.evaluate import EvalRow
 from bot.pipeline import Pipeline
 from handoff import review
-from handoff.storage.database import Database
 from tests.chat_client import Agent, Citizen, login
 from tests.conftest import DEV_SET, OPEN_CLOCK
+from tests.projects import private_project
 from tests.servers import running_server
 
 
 @pytest.fixture(scope="module")
 def project(kb_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy (its own nlu_data/, models/ and chat database) this module may change."""
-    home = tmp_path_factory.mktemp("miss_loop")
-    (home / "config.yml").symlink_to(kb_project / "config.yml")
-    shutil.copytree(kb_project / "nlu_data", home / "nlu_data", symlinks=False)
-    (home / "var").mkdir()
-    shutil.copy(kb_project / "var" / "kb.db", home / "var" / "kb.db")
-    first = model_store.latest(kb_project / "models")
-    shutil.copytree(first, home / "models" / first.name)
-    model_store.deploy(home / "models", first.name)
-    Database(f"sqlite:///{home / 'var' / 'chat.db'}").close()  # the schema
-    con = sqlite3.connect(home / "var" / "chat.db")
-    con.execute("ATTACH DATABASE ? AS seed", (str(kb_project / "var" / "chat.db"),))
-    con.execute("INSERT INTO users SELECT * FROM seed.users")
-    con.commit()
-    con.close()
-    return home
+    return private_project(kb_project, tmp_path_factory.mktemp("miss_loop"), nlu_data="copy")
 
 
 @pytest.fixture(scope="module")

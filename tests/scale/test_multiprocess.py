@@ -23,6 +23,7 @@ import pytest
 from tests.chat_client import Agent, Citizen
 from tests.conftest import DEV_SET, OPEN_CLOCK
 from tests.infra import PostgresServer, RedisServer
+from tests.projects import private_project
 from tests.servers import free_port, running_server
 
 GRACE = "2"
@@ -55,14 +56,7 @@ def _add_staff(database_url: str, users: list[tuple[str, str, int]]) -> None:
 @pytest.fixture()
 def home(kb_project: Path, tmp_path: Path) -> Path:
     """A private copy of the test project (its models can be deployed without touching others)."""
-    copy = tmp_path / "project"
-    copy.mkdir()
-    (copy / "nlu_data").symlink_to((kb_project / "nlu_data").resolve(), target_is_directory=True)
-    shutil.copy(kb_project / "config.yml", copy / "config.yml")
-    shutil.copytree(kb_project / "models", copy / "models")
-    (copy / "var").mkdir()
-    shutil.copy(kb_project / "var" / "kb.db", copy / "var" / "kb.db")
-    return copy
+    return private_project(kb_project, tmp_path / "project", chat_db=False)
 
 
 @pytest.fixture()

@@ -2,7 +2,7 @@
 // agency — accept or return with a reason, reply to the citizen, close — and reads notifications.
 
 import { mountBoard } from "./cases_common.js";
-import { apiClient, requestLogin, sessionStore } from "./staff.js";
+import { apiClient, bindLoginForm, sessionStore } from "./staff.js";
 
 const session = sessionStore("hotline.agency");
 const $ = (id) => document.getElementById(id);
@@ -49,30 +49,10 @@ function start() {
   mountBoard(ui.view, { api, role: "agency", toast });
 }
 
-ui.loginForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const username = ui.username.value.trim();
-  const password = ui.password.value;
-  if (!username || !password) {
-    ui.loginError.textContent = "請輸入帳號與密碼。";
-    ui.loginError.hidden = false;
-    return;
-  }
-  try {
-    const body = await requestLogin(username, password);
-    if (body === null || body.role !== "agency") {
-      ui.loginError.textContent = body === null ? "帳號或密碼錯誤，請再試一次。" : "這個帳號不是承辦機關帳號。";
-      ui.loginError.hidden = false;
-      return;
-    }
-    auth = body;
-    session.save(body);
-    ui.password.value = "";
-    start();
-  } catch {
-    ui.loginError.textContent = "無法連線到伺服器，請稍後再試。";
-    ui.loginError.hidden = false;
-  }
+bindLoginForm({ role: "agency", wrongRole: "這個帳號不是承辦機關帳號。" }, (body) => {
+  auth = body;
+  session.save(body);
+  start();
 });
 
 ui.logout.addEventListener("click", () => logout(""));

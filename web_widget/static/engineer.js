@@ -5,7 +5,7 @@
 // textContent, never as HTML. The chart is Chart.js (static/vendor/chart.umd.js); without it the
 // table alone shows the numbers.
 
-import { el, requestLogin, sessionStore } from "./staff.js";
+import { apiClient, ApiError, el, requestLogin, sessionStore } from "./staff.js";
 
 const SESSION_KEY = "hotline.engineer";
 const session = sessionStore(SESSION_KEY);
@@ -115,36 +115,9 @@ function gateReason(reason) {
   return reason;
 }
 
-class ApiError extends Error {
-  constructor(status, detail) {
-    super(`HTTP ${status}`);
-    this.status = status;
-    this.detail = detail;
-  }
-}
-
-async function api(path, { method = "GET", body } = {}) {
-  const headers = { Authorization: `Bearer ${auth ? auth.token : ""}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, "無法連線到伺服器，請稍後再試。");
-  }
-  let data = null;
-  try { data = await response.json(); } catch { /* no JSON body */ }
-  if (response.status === 401) {
-    logout("登入已逾時，請重新登入。");
-    throw new ApiError(401, null);
-  }
-  if (response.status === 403) {
-    logout("這個帳號沒有語意工程師權限。");
-    throw new ApiError(403, null);
-  }
-  if (!response.ok) throw new ApiError(response.status, data ? data.detail : null);
-  return data;
-}
+const api = apiClient(() => (auth ? auth.token : ""), (status) => {
+  logout(status === 403 ? "這個帳號沒有語意工程師權限。" : "登入已逾時，請重新登入。");
+});
 
 function failText(error, fallback) {
   if (error instanceof ApiError && error.status === 0) return error.detail;

@@ -75,3 +75,34 @@ export function apiClient(getToken, onAuthLost) {
     return data;
   };
 }
+
+/** Wire a staff page's login form (ids login-form, login-username, login-password, login-error)
+ * for one role: ``onLogin(session)`` runs after a successful login with that role. */
+export function bindLoginForm({ role, wrongRole }, onLogin) {
+  const form = document.getElementById("login-form");
+  const username = document.getElementById("login-username");
+  const password = document.getElementById("login-password");
+  const error = document.getElementById("login-error");
+  const fail = (text) => {
+    error.textContent = text;
+    error.hidden = false;
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = username.value.trim();
+    if (!name || !password.value) {
+      fail("請輸入帳號與密碼。");
+      return;
+    }
+    try {
+      const body = await requestLogin(name, password.value);
+      if (body === null) return fail("帳號或密碼錯誤，請再試一次。");
+      if (body.role !== role) return fail(wrongRole);
+      password.value = "";
+      error.hidden = true;
+      onLogin(body);
+    } catch {
+      fail("無法連線到伺服器，請稍後再試。");
+    }
+  });
+}

@@ -2,7 +2,7 @@
 // mount(panel, context) (called once after login) and optionally show() (called when the tab opens).
 // context = { api, session, toast }.
 
-import { apiClient, requestLogin, sessionStore } from "./staff.js";
+import { apiClient, bindLoginForm, sessionStore } from "./staff.js";
 
 const session = sessionStore("hotline.supervisor");
 const TABS = {
@@ -82,30 +82,10 @@ function start() {
   selectTab("cases", false);
 }
 
-ui.loginForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const username = ui.username.value.trim();
-  const password = ui.password.value;
-  if (!username || !password) {
-    ui.loginError.textContent = "請輸入帳號與密碼。";
-    ui.loginError.hidden = false;
-    return;
-  }
-  try {
-    const body = await requestLogin(username, password);
-    if (body === null || body.role !== "supervisor") {
-      ui.loginError.textContent = body === null ? "帳號或密碼錯誤，請再試一次。" : "這個帳號沒有督導權限。";
-      ui.loginError.hidden = false;
-      return;
-    }
-    auth = body;
-    session.save(body);
-    ui.password.value = "";
-    start();
-  } catch {
-    ui.loginError.textContent = "無法連線到伺服器，請稍後再試。";
-    ui.loginError.hidden = false;
-  }
+bindLoginForm({ role: "supervisor", wrongRole: "這個帳號沒有督導權限。" }, (body) => {
+  auth = body;
+  session.save(body);
+  start();
 });
 
 ui.logout.addEventListener("click", () => logout(""));
