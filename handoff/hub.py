@@ -5,10 +5,8 @@ act (NLU + dialogue policy while the bot has the chat; relay to the agent once h
 
 The database is the record of every chat's state; the queue (``QueueBackend``), presence
 (``PresenceBackend``) and relay (``Broker``) are shared indexes over it — in memory for one process,
-in Redis for several. One process at a time (the lease holder) runs the sweeper: agents or
-citizens absent from presence for their whole grace period are handled (chats re-queued at the
-front, or abandoned), and queued chats missing from the queue backend are put back, so neither a
-``kill -9`` of a process nor a Redis restart loses a place in line.
+in Redis for several. Heartbeats and the sweep of grace periods live in handoff/housekeeping.py,
+so neither a ``kill -9`` of a process nor a Redis restart loses a place in line.
 """
 from __future__ import annotations
 
@@ -19,7 +17,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +27,7 @@ from bot.intents import CONVERSATION_INTENTS
 from bot.pii import mask
 from handoff.auth import digest, new_token
 from handoff.broker import Broker
+from handoff.housekeeping import Housekeeper
 from handoff.nlu_service import NLUService
 from handoff.presence import PresenceBackend
 from handoff.queue import QueueBackend, estimated_wait_seconds
@@ -110,10 +109,8 @@ class Hub:
     _handle_times: deque[float] = field(default_factory=lambda: deque(maxlen=50))
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     _waiting: dict[str, tuple[float, str]] = field(default_factory=dict)
-    _absent_since: dict[tuple[str, str], float] = field(default_factory=dict)
     _claiming: set[str] = field(default_factory=set)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _last_closing_check: float = 0.0
+    _housekeeper: Housekeeper | None = None
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         """One turn at a time per conversation, so bot replies keep their order."""
@@ -127,32 +124,17 @@ class Hub:
             await self.reconcile(await self.store.conversations_in_states([SessionState.QUEUED]))
         except Exception as exc:  # e.g. Redis not up yet: the sweeper reconciles once it is
             log.warning("queue not restored at start-up (%s); the sweeper will retry", exc)
-        self._tasks = [asyncio.create_task(self._every(self.config.heartbeat_seconds, self._heartbeat)),
-                       asyncio.create_task(self._every(self.config.sweep_seconds, self.sweep))]
+        self._housekeeper = Housekeeper(self)
+        self._housekeeper.start()
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._housekeeper is not None:
+            await self._housekeeper.close()
 
-    async def _every(self, seconds: float, action: Callable[[], Awaitable[None]]) -> None:
-        while True:
-            await asyncio.sleep(seconds)
-            try:
-                await action()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("background %s failed; retrying", getattr(action, "__name__", action))
-
-    async def _heartbeat(self) -> None:
-        ttl = self.config.presence_ttl
-        await self.presence.beat("citizen", list(self._citizen_connections), ttl)
-        await self.presence.beat("agent", list(self._agent_connections), ttl)
-        for username in self._agent_connections:
-            await self.presence.set_capacity(username, self._capacity.get(username, self.config.default_capacity))
+    def local_connections(self) -> tuple[list[str], dict[str, int]]:
+        """Citizens (conversation ids) and agents (with capacity) connected to this process."""
+        agents = {a: self._capacity.get(a, self.config.default_capacity) for a in self._agent_connections}
+        return list(self._citizen_connections), agents
 
     async def reconcile(self, queued: list[dict[str, Any]]) -> int:
         """Add queued chats (rows from the store) that the queue backend lacks; returns how many."""
@@ -165,37 +147,6 @@ class Hub:
             log.info("queue: %d queued chats put back from the store", len(missing))
             await self.broadcast_queue()
         return len(missing)
-
-    async def sweep(self) -> None:
-        """The lease holder's round: grace periods, queue reconciliation, closing time."""
-        if not await self.presence.lead("sweeper", self.config.sweep_seconds * 5):
-            self._absent_since.clear()
-            return
-        rows = await self.store.conversations_in_states([SessionState.QUEUED, SessionState.WITH_AGENT])
-        agents_here, citizens_here = await self.presence.alive("agent"), await self.presence.alive("citizen")
-        now, seen = time.monotonic(), set()
-        for agent in sorted({r["agent"] for r in rows if r["state"] == SessionState.WITH_AGENT and r["agent"]}):
-            if self._absent_for(("agent", agent), agent in agents_here, now, seen) >= self.config.agent_grace_seconds:
-                await self._agent_gone(agent)
-        for row in rows:
-            if self._absent_for(("citizen", row["id"]), row["id"] in citizens_here, now,
-                                seen) >= self.config.citizen_grace_seconds:
-                await self._citizen_gone(row["id"])
-        for key in set(self._absent_since) - seen:
-            del self._absent_since[key]
-        await self.reconcile(rows)
-        if time.monotonic() - self._last_closing_check >= self.config.closing_check_seconds:
-            self._last_closing_check = time.monotonic()
-            if await self.queue.waiting() and not self.hours.is_open(self.clock.now()):
-                log.info("closing time: %d queued citizens offered a callback", await self.close_queue_for_the_day())
-
-    def _absent_for(self, key: tuple[str, str], present: bool, now: float, seen: set[tuple[str, str]]) -> float:
-        """How long the sweeper has seen ``key`` missing from presence (0 when present)."""
-        seen.add(key)
-        if present:
-            self._absent_since.pop(key, None)
-            return 0.0
-        return now - self._absent_since.setdefault(key, now)
 
     # citizens ---------------------------------------------------------------------------------
     async def open_conversation(self, conversation_id: str | None, token: str | None,
@@ -227,7 +178,7 @@ class Hub:
         with contextlib.suppress(Exception):
             await self.presence.drop("citizen", conversation_id)
 
-    async def _citizen_gone(self, conversation_id: str) -> None:
+    async def citizen_gone(self, conversation_id: str) -> None:
         """No citizen connection anywhere for the grace period: a queued or assigned chat is abandoned."""
         if self._citizen_connections.get(conversation_id):
             return
@@ -458,7 +409,7 @@ class Hub:
             await self.presence.drop("agent", username)
         await self.broadcast_queue()
 
-    async def _agent_gone(self, username: str) -> None:
+    async def agent_gone(self, username: str) -> None:
         """The agent stayed away past the grace period: their chats go to the front of the queue."""
         if self._agent_connections.get(username):
             return
