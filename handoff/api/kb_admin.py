@@ -16,6 +16,7 @@ from bot.errors import HotlineError
 from bot.training_data import add_examples
 from handoff import control, kb_live
 from handoff.deps import CurrentStaff, CurrentSupervisor, HubDep, SettingsDep
+from handoff.hub import AGENTS_CHANNEL
 from kb_sync import upkeep
 from kb_sync.errors import EntryNotFound, StaleChange, UpkeepError
 from kb_sync.readers import MAX_FIELD_CHARS
@@ -117,6 +118,8 @@ async def approve(entry_id: str, body: ApproveRequest, request: Request, hub: Hu
     await asyncio.get_running_loop().run_in_executor(None, kb_live.reload_kb, request.app)
     await control.announce(request.app, {"type": "kb_changed", "revision": approval.revision})  # other processes
     announcement = await kb_live.publish(hub.store.db, approval, user["username"])
+    # Pushed to every connected agent console, on whatever process (the console then re-reads its list).
+    await hub.broker.publish(AGENTS_CHANNEL, {"type": "announcement", "id": announcement["id"]})
     return {"entry_id": entry_id, "revision": approval.revision, "action": approval.action,
             "summary": approval.summary, "announcement_id": announcement["id"], "training_file": training_file,
             "training_error": training_error,

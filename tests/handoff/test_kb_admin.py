@@ -20,7 +20,7 @@ from bot.training_data import read_nlu_file
 from handoff.kb_live import reload_kb, watch_kb
 from kb_sync.readers import Entry
 from kb_sync.store import KnowledgeBase
-from tests.chat_client import login
+from tests.chat_client import Agent, login
 from tests.conftest import OPEN_CLOCK
 from tests.projects import private_project
 from tests.servers import running_server
@@ -76,9 +76,12 @@ def test_an_approved_edit_is_live_at_once_announced_and_acknowledged(server: str
     assert old_answer in bot_answer(server, "pending")  # nothing is live before approval
 
     assert agent1.post(f"/api/kb/entries/{intent}/approve", json={}).status_code == 403
+    console = Agent(server, "agent2")  # a connected console is told at once, not at its next poll
     approved = boss.post(f"/api/kb/entries/{intent}/approve", json={"note": "跨行手續費說明"})
     assert approved.status_code == 200, approved.text
     result = approved.json()
+    assert console.wait_type("announcement")["id"] == result["announcement_id"]
+    console.close()
     assert result["action"] == "changed" and result["retrain_needed"] is False
     revision = result["revision"]
 

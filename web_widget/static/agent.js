@@ -219,6 +219,9 @@ function handle(frame) {
     case "closed": return onClosed(frame);
     case "typing": return onTyping(frame);
     case "error": return onError(frame);
+    case "announcement": // a KB change to acknowledge: announcements.js re-reads its list
+      document.dispatchEvent(new CustomEvent("hotline:announcement", { detail: frame }));
+      return undefined;
     default: return undefined; // ack, pong
   }
 }

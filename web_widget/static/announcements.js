@@ -95,5 +95,6 @@ if (section) {
     poll();
   });
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") poll(); });
+  document.addEventListener("hotline:announcement", () => { clearTimeout(timer); poll(); }); // pushed by the console
   poll();
 }
