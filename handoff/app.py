@@ -52,8 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kb_entries = {e["id"]: e for e in kb.entries()}
         policy_raw, hours_raw = _policy_config(settings.path(settings.config_path))
         hours = StaffedHours.from_config(hours_raw)
-        db = Database(settings.chat_database_url)
-        backends = make_backends(load_endpoints(settings).redis_url, settings.redis_prefix)
+        endpoints = load_endpoints(settings)
+        db = Database(endpoints.database_url)
+        backends = make_backends(endpoints.redis_url, settings.redis_prefix)
         hub = Hub(store=SQLConversationStore(db), broker=backends.broker, queue=backends.queue,
                   presence=backends.presence, nlu=nlu_service,
                   policy=HotlinePolicy.from_config(policy_raw, kb_entries.get, hours.describe()), hours=hours,

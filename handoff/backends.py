@@ -43,5 +43,5 @@ def make_backends(redis_url: str | None, prefix: str = "hotline:") -> Backends:
     # The relay's client reports a lost connection instead of retrying it away: the broker must
     # know, to tell its sockets to re-read what they may have missed.
     pubsub_redis = Redis.from_url(redis_url, socket_connect_timeout=2.0, health_check_interval=5)
-    return Backends(RedisBroker(redis, prefix, subscriber=pubsub_redis), RedisQueue(redis, prefix), RedisPresence(redis, prefix),
-                    "redis", redis)
+    return Backends(RedisBroker(redis, prefix, subscriber=pubsub_redis), RedisQueue(redis, prefix),
+                    RedisPresence(redis, prefix), "redis", redis)

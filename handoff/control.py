@@ -28,7 +28,8 @@ async def control_watch(app: FastAPI) -> None:
             try:
                 if event.get("type") == "deployed" and event.get("version") != app.state.nlu.version:
                     await app.state.nlu.reload()
-                elif event.get("type") == "kb_changed":
+                elif event.get("type") == "kb_changed" and event.get("revision") != getattr(app.state, "kb_version", 0):
+                    # the approving process has already reloaded: its kb_version is the new revision
                     await asyncio.get_running_loop().run_in_executor(None, reload_kb, app)
             except Exception:
                 log.exception("control event %s failed", event)

@@ -9,12 +9,6 @@ from __future__ import annotations
 import click
 
 
-def _database_url(settings: object) -> str:
-    from handoff.endpoints import load_endpoints
-
-    return load_endpoints(settings).database_url  # type: ignore[arg-type]
-
-
 def _display(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -38,7 +32,7 @@ def db_upgrade(settings: object, url: str | None) -> None:
     from handoff.storage.database import engine_url
     from handoff.storage.migrate import current, head, upgrade
 
-    url = url or _database_url(settings)
+    url = url or settings.chat_database_url  # type: ignore[attr-defined]
     if url.startswith("sqlite:///"):
         from pathlib import Path
 
@@ -64,7 +58,7 @@ def db_current(settings: object, url: str | None) -> None:
     from handoff.storage.database import engine_url
     from handoff.storage.migrate import current, head
 
-    url = url or _database_url(settings)
+    url = url or settings.chat_database_url  # type: ignore[attr-defined]
     if url.startswith("sqlite:///"):
         from pathlib import Path
 
@@ -92,7 +86,7 @@ def db_copy(settings: object, source: str, target: str | None) -> None:
     from handoff.storage.copy import TargetNotEmptyError, copy_database
     from handoff.storage.database import engine_url
 
-    target = target or _database_url(settings)
+    target = target or settings.chat_database_url  # type: ignore[attr-defined]
     if engine_url(source) == engine_url(target):
         raise click.ClickException("source and target are the same database")
     if source.startswith("sqlite:///"):
