@@ -23,7 +23,7 @@ from bot.pipeline import Pipeline, PipelineConfig  # noqa: E402
 from bot.training_data import load_training_data  # noqa: E402
 
 HEAD = [{"name": "TextNormalizer"},
-        {"name": "JiebaTokenizer", "dictionary_path": str(ROOT / "nlu_data/jieba_userdict.txt")}]
+        {"name": "JiebaTokenizer", "dictionary_path": str(ROOT / "bot/resources/jieba_userdict.txt")}]
 SPARSE_NO_PINYIN = {"name": "SparseNgramFeaturizer", "pinyin_ngrams": 0, "min_df": 2}
 SPARSE = {"name": "SparseNgramFeaturizer", "word_ngrams": [1, 2], "char_ngrams": [1, 3], "pinyin_ngrams": [1, 2],
           "min_df": 2}

@@ -64,7 +64,7 @@ def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (home / "nlu_data").mkdir()
     (home / "nlu_data" / "small.yml").write_text(SMALL_NLU, encoding="utf-8")
     (home / "config.yml").write_text(
-        SMALL_CONFIG.format(dictionary=ROOT / "nlu_data" / "jieba_userdict.txt"), encoding="utf-8")
+        SMALL_CONFIG.format(dictionary=ROOT / "bot" / "resources" / "jieba_userdict.txt"), encoding="utf-8")
     train_model(home / "config.yml", home / "nlu_data", home / "models", echo=False)
     return home
 
@@ -73,7 +73,7 @@ LIGHT_CONFIG = """language: zh-TW
 pipeline:
   - name: TextNormalizer
   - name: JiebaTokenizer
-    dictionary_path: {root}/nlu_data/jieba_userdict.txt
+    dictionary_path: {root}/bot/resources/jieba_userdict.txt
   - name: SparseNgramFeaturizer
     min_df: 2
   - name: LinearIntentClassifier

@@ -1,7 +1,7 @@
 """JiebaTokenizer: word segmentation with the domain user dictionary stored inside the model.
 
 The dictionary is copied into the model directory at training time so that a model served later
-cuts words exactly as it did when trained, even if ``nlu_data/jieba_userdict.txt`` changed since.
+cuts words exactly as it did when trained, even if ``bot/resources/jieba_userdict.txt`` changed since.
 """
 from __future__ import annotations
 

@@ -63,3 +63,26 @@ def test_every_kb_entry_has_an_intent_with_at_least_8_examples() -> None:
     thin = {i: len(data.examples.get(i, [])) for i in ids if len(data.examples.get(i, [])) < 8}
     assert thin == {}
     assert CONVERSATION_INTENTS <= set(data.examples)
+
+
+RASA_TRAINING_SUFFIXES = {".yml", ".yaml", ".json", ".md"}
+"""Rasa 3's ``TrainingDataImporter`` accepts only these; any other file under ``--nlu`` is a
+``ValueError: Unknown data format``."""
+
+
+def test_nlu_data_loads_with_rasa_loader_rules() -> None:
+    """``rasa train nlu --nlu nlu_data`` walks every file (hidden ones too) and refuses unknown
+    formats: nlu_data/ holds only Rasa training files, each a valid Rasa 3 NLU document."""
+    files = [p for p in (ROOT / "nlu_data").rglob("*") if p.is_file()]
+    assert files
+    assert [p.name for p in files if p.suffix not in RASA_TRAINING_SUFFIXES] == []
+    examples = 0
+    for path in files:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        Core(source_data=doc, schema_files=[str(RASA_SCHEMA)]).validate(raise_exception=True)
+        examples += sum(len(parse_block(item["examples"])) for item in doc["nlu"] if "intent" in item)
+    assert examples == len(load_training_data(ROOT / "nlu_data"))
+
+
+def parse_block(block: str) -> list[str]:
+    return [line.strip()[2:] for line in block.splitlines() if line.strip().startswith("- ")]
