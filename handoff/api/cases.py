@@ -56,6 +56,15 @@ class CaseIn(BaseModel):
     category: str | None = Field(None, max_length=100)
     agency: str | None = Field(None, max_length=100)
     urgency: Literal["normal", "urgent"] = "normal"
+    notify_channel: Literal["email", "sms", "none"] | None = None  # none given: guessed from citizen_contact
+    citizen_email: str | None = Field(None, max_length=200)
+    citizen_phone: str | None = Field(None, max_length=40)
+    reporting_agency: str | None = Field(None, max_length=100)  # 通報機關, when another agency took the call
+
+
+class SurveyIn(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=1000)
 
 
 class CaseEdit(BaseModel):
@@ -165,6 +174,15 @@ async def reply(case_id: int, body: ReplyIn, actor: ActorDep, service: ServiceDe
 @router.post("/cases/{case_id}/close")
 async def close(case_id: int, body: CloseIn, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
     return await _run(service.close(actor, case_id, body.general_answer, body.faq_question))
+
+
+@router.post("/cases/{case_id}/survey", status_code=201)
+async def survey(case_id: int, body: SurveyIn, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
+    """A satisfaction survey staff took by phone (表1 滿意度調查); forwarded to the agency."""
+    if actor.role not in ("agent", "supervisor"):
+        raise HTTPException(403, "surveys are recorded by agents and supervisors", headers={"X-Error-Code": "forbidden"})
+    await _run(service.get(actor, case_id))  # an agent only for cases they recorded
+    return await _run(service.aftercare.staff_survey(case_id, body.score, body.comment, actor.username))
 
 
 @router.get("/notifications")

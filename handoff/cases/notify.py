@@ -90,6 +90,16 @@ class Notifier:
             out.append({**row, "role": user["role"], "address": address_of(user), "number": case.get("number")})
         return out
 
+    @staticmethod
+    def external(case: Mapping[str, Any], kind: str, text: str, address: str | None,
+                 at: float) -> list[dict[str, Any]]:
+        """An e-mail to a configured recipient who is not a user (an agency's contact, 國庫署):
+        no notification row, so ``id`` is None and nothing marks it e-mailed."""
+        if not address:
+            return []
+        return [{"id": None, "username": None, "case_id": case["id"], "kind": kind, "text": text, "created_at": at,
+                 "role": "contact", "address": address, "number": case.get("number")}]
+
     def deliver(self, rows: list[dict[str, Any]]) -> None:
         """Send the e-mails for ``rows`` in the background (nothing when SMTP is not configured)."""
         rows = [r for r in rows if r.get("address")]
@@ -124,11 +134,12 @@ class Notifier:
                 except smtplib.SMTPRecipientsRefused as exc:
                     log.warning("notification %s: recipient %s refused: %s", row["id"], row["address"], exc)
                     continue
-                sent.append(int(row["id"]))
+                if row["id"] is not None:
+                    sent.append(int(row["id"]))
         return sent
 
     def message(self, row: Mapping[str, Any]) -> EmailMessage:
-        page = "/agency" if row.get("role") == "agency" else "/supervisor"
+        page = "/agency" if row.get("role") in ("agency", "contact") else "/supervisor"
         message = EmailMessage()
         message["From"] = self.mail.sender
         message["To"] = row["address"]

@@ -18,7 +18,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from handoff.cases import agencies, deadlines, lifecycle
+from handoff.cases import agencies, deadlines, followup, lifecycle
+from handoff.cases.aftercare import Aftercare
+from handoff.cases.agencies_table import TREASURY, AgencyBook, contact_email
+from handoff.cases.followup import CitizenNotifier
 from handoff.cases.lifecycle import CaseError
 from handoff.cases.notify import AGENCY, SUPERVISORS, Notifier
 from handoff.storage.database import Database
@@ -76,8 +79,11 @@ def visible(actor: Actor, case: Mapping[str, Any]) -> bool:
 class CaseService:
     def __init__(self, db: Database, notifier: Notifier, kb: Any = None,
                  kb_entries: Callable[[], Mapping[str, Mapping[str, Any]]] = dict,
-                 now: Callable[[], float] = time.time) -> None:
+                 now: Callable[[], float] = time.time, citizens: CitizenNotifier | None = None) -> None:
         self.db, self.notifier, self.kb, self.kb_entries, self.now = db, notifier, kb, kb_entries, now
+        self.citizens = citizens or CitizenNotifier(db, notifier.mail)
+        self.book = AgencyBook(db, kb_entries, now)
+        self.aftercare = Aftercare(db, notifier, now)
 
     # ---- reading ---------------------------------------------------------------------------
     def public(self, case: Mapping[str, Any], now: float | None = None) -> dict[str, Any]:
@@ -118,11 +124,13 @@ class CaseService:
         return {**self.public(dict(row._mapping)), "events": [dict(e._mapping) for e in events]}
 
     async def known_agencies(self) -> list[str]:
-        """Agencies of the KB (most entries first), then any other agency that has user accounts."""
-        ranked = agencies.agencies(self.kb_entries().values())
+        """Active agencies: those of the KB first (most entries first), then the rest of the agencies
+        table (seeded from the seeds, the KB and agency accounts; a supervisor may deactivate one)."""
+        listed = await self.book.names()
+        ranked = [a for a in agencies.agencies(self.kb_entries().values()) if a in listed]
         members = await self.db.read(lambda c: [r[0] for r in c.execute(
             select(agency_members.c.agency).distinct().order_by(agency_members.c.agency))])
-        return [*ranked, *(a for a in members if a not in ranked)]
+        return list(dict.fromkeys([*ranked, *listed, *(a for a in members if a in listed)]))
 
     async def prefill(self, actor: Actor, conversation_id: str | None = None, callback_id: int | None = None,
                       category: str | None = None) -> dict[str, Any]:
@@ -196,9 +204,13 @@ class CaseService:
 
     async def create(self, actor: Actor, *, citizen_name: str, citizen_contact: str, consent: bool, summary: str,
                      conversation_id: str | None = None, callback_id: int | None = None, category: str | None = None,
-                     agency: str | None = None, urgency: str = "normal") -> dict[str, Any]:
+                     agency: str | None = None, urgency: str = "normal", notify_channel: str | None = None,
+                     citizen_email: str | None = None, citizen_phone: str | None = None,
+                     reporting_agency: str | None = None) -> dict[str, Any]:
         """A draft case recorded by an agent (or supervisor) from a conversation they handled or a
-        callback record; the citizen's consent is required."""
+        callback record; the citizen's consent is required. ``notify_channel`` (email | sms | none,
+        guessed from the contact when not given) is how the citizen hears the result;
+        ``reporting_agency`` is the 通報機關 when another agency took the citizen's call (seed 004)."""
         if actor.role not in ("agent", "supervisor"):
             raise CaseError("forbidden", "cases are recorded by agents and supervisors", 403)
         if (conversation_id is None) == (callback_id is None):
@@ -222,6 +234,11 @@ class CaseService:
             if not values.get(key):
                 raise CaseError("missing_field", f"{key} is required", 422)
         values["agency"] = values.get("agency") or agencies.suggest(self.kb_entries(), kb_ids, values.get("category"))
+        channel, email, phone = followup.choose_channel(notify_channel, citizen_email, citizen_phone,
+                                                        values["citizen_contact"])
+        values.update(notify_channel=channel, citizen_email=email, citizen_phone=phone)
+        if reporting_agency:
+            values["reporting_agency"] = (await self._clean({"agency": reporting_agency}))["agency"]
         if not values["agency"]:
             raise CaseError("unknown_agency", "no agency given and none can be suggested (empty KB)", 422)
 
@@ -312,7 +329,7 @@ class CaseService:
         def tell(case: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
             return [("replied", f"{case['agency']} 已回覆民眾（案件 {case['number']}）：{text[:60]}", [SUPERVISORS])]
 
-        return await self._act(actor, case_id, "reply", change, tell, note=text[:4000])
+        return await self._act(actor, case_id, "reply", change, tell, note=text[:4000], citizen="replied")
 
     async def close(self, actor: Actor, case_id: int, general_answer: bool = False,
                     faq_question: str | None = None) -> dict[str, Any]:
@@ -320,9 +337,16 @@ class CaseService:
         def tell(case: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
             return [("closed", f"案件 {case['number']} 已結案（{actor.username}）", [SUPERVISORS, AGENCY])]
 
+        def treasury(c: Connection, case: dict[str, Any], now: float) -> list[dict[str, Any]]:
+            # 000 六(二): 客服公司應於案件結案時通知國庫署 — to the Treasury's configured contact
+            return self.notifier.external(case, "closed", (
+                f"結案通知：後送案件 {case['number']}（{case['agency']}）已於 {local_time(now)} 結案"
+                f"（{'通則性答案' if general_answer else '純屬個案'}）。摘要：{case['summary'][:80]}"),
+                contact_email(c, TREASURY), now)
+
         case = await self._act(actor, case_id, "close", lambda case, now: {
             "closed_by": actor.username, "closed_at": now, "general_answer": bool(general_answer)}, tell,
-            note="通則性答案 → 知識庫草稿" if general_answer else None)
+            note="通則性答案 → 知識庫草稿" if general_answer else None, citizen="closed", external=treasury)
         if general_answer and self.kb is not None:
             case = await self._kb_draft(case, (faq_question or "").strip() or case["summary"])
         return case
@@ -330,9 +354,12 @@ class CaseService:
     async def _kb_draft(self, case: dict[str, Any], question: str) -> dict[str, Any]:
         try:  # sqlite-utils connections belong to the thread that opened them: the event loop's
             draft_id = self.kb.add_draft(question[:500], case.get("category") or "其他")
-            # add_draft takes no answer: put the agency's reply and the agency on the draft for review
-            self.kb.db["entries"].update(draft_id, {"answer": case.get("reply_text") or "",
-                                                    "agency": case["agency"]})
+            # the agency's reply and the agency go on the draft for review
+            fields = {"answer": case.get("reply_text") or "", "agency": case["agency"]}
+            if hasattr(self.kb, "update_draft"):
+                self.kb.update_draft(draft_id, **fields)
+            else:  # the sqlite-utils KB of before issue 17
+                self.kb.db["entries"].update(draft_id, fields)
         except Exception:  # the case is closed either way; the supervisor can still add the FAQ by hand
             log.exception("case %s: could not create the KB draft", case["number"])
             return case
@@ -348,7 +375,11 @@ class CaseService:
     async def _act(self, actor: Actor, case_id: int, action: str,
                    change: Callable[[dict[str, Any], float], dict[str, Any]],
                    tell: Callable[[dict[str, Any]], list[tuple[str, str, list[str]]]] | None = None,
-                   note: str | None = None) -> dict[str, Any]:
+                   note: str | None = None, citizen: str | None = None,
+                   external: Callable[[Connection, dict[str, Any], float], list[dict[str, Any]]] | None = None,
+                   ) -> dict[str, Any]:
+        told: list[dict[str, Any]] = []
+
         def write(c: Connection) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             row = c.execute(select(cases).where(cases.c.id == case_id).with_for_update()).first()
             if row is None or not visible(actor, row._mapping):
@@ -363,10 +394,14 @@ class CaseService:
             sent = []
             for kind, text, audiences in (tell(case) if tell else []):
                 sent += self.notifier.add(c, case, kind, text, audiences, now, exclude=actor.username)
+            if external:
+                sent += external(c, case, now)
+            told[:] = self.citizens.add(c, case, citizen, now) if citizen else []
             return case, sent
 
         case, sent = await self.db.write(write)
         self.notifier.deliver(sent)
+        self.citizens.deliver(told)
         return self.public(case)
 
     @staticmethod
@@ -418,6 +453,8 @@ class CaseService:
             self._event(c, case_id, now, "system", "escalated" if kind == "escalated" else "reminder",
                         f"{step.key} {text}")
             sent += self.notifier.add(c, case, kind, text, audiences, now)
+            if kind == "escalated":  # and to the agency's designated contact (the agencies table)
+                sent += self.notifier.external(case, kind, text, contact_email(c, case["agency"]), now)
         if steps:
             c.execute(update(cases).where(cases.c.id == case_id).values(
                 reminders=case["reminders"], escalated_at=case.get("escalated_at")))

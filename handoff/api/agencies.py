@@ -1,0 +1,52 @@
+"""Agencies as data (``agencies`` table): every staff user reads the list; supervisors add and edit
+(contact person, e-mail, extension, active). The contact e-mail receives the case's escalation;
+財政部國庫署's receives the closing notices (``handoff/cases/agencies_table.py``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from handoff.cases.lifecycle import CaseError
+from handoff.cases.wiring import service_for
+from handoff.deps import CurrentStaff, CurrentSupervisor
+
+router = APIRouter(prefix="/api/agencies", tags=["agencies"])
+
+
+class AgencyEdit(BaseModel):
+    contact_person: str | None = Field(None, max_length=100)
+    email: str | None = Field(None, max_length=200)
+    extension: str | None = Field(None, max_length=40)
+    active: bool | None = None
+
+
+class AgencyNew(AgencyEdit):
+    name: str = Field(min_length=1, max_length=100)
+
+
+def _error(exc: CaseError) -> HTTPException:
+    return HTTPException(exc.status, str(exc), headers={"X-Error-Code": exc.code})
+
+
+@router.get("")
+async def list_agencies(request: Request, user: CurrentStaff) -> list[dict[str, Any]]:
+    return await service_for(request.app).book.list()
+
+
+@router.post("", status_code=201)
+async def add_agency(request: Request, body: AgencyNew, user: CurrentSupervisor) -> dict[str, Any]:
+    try:
+        return await service_for(request.app).book.create(user["username"], body.name,
+                                                          body.model_dump(exclude={"name"}, exclude_unset=True))
+    except CaseError as exc:
+        raise _error(exc) from exc
+
+
+@router.patch("/{name}")
+async def edit_agency(request: Request, name: str, body: AgencyEdit, user: CurrentSupervisor) -> dict[str, Any]:
+    try:
+        return await service_for(request.app).book.update(user["username"], name, body.model_dump(exclude_unset=True))
+    except CaseError as exc:
+        raise _error(exc) from exc
