@@ -23,10 +23,9 @@ $(STAMP): pyproject.toml web_widget/package.json
 	npm install --prefix web_widget --no-audit --no-fund --silent
 	touch $(STAMP)
 
-var/kb.db: | $(STAMP)
-	$(HOTLINE) kb import $(KB_SEED) --no-stubs
-
-kb: var/kb.db  ## the seeded knowledge base, imported once
+kb: $(STAMP)  ## the seeded knowledge base, imported once (into the conversation database)
+	$(HOTLINE) kb adopt-file  # a var/kb.db of older releases, if any
+	$(HOTLINE) kb import $(KB_SEED) --no-stubs --if-empty
 
 model: $(STAMP)  ## train a model only if none exists yet
 	@ls models/*/pipeline.json >/dev/null 2>&1 || ($(HOTLINE) train && $(HOTLINE) deploy)

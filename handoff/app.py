@@ -48,12 +48,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nlu_service = NLUService(settings.path(settings.models_dir))
         await nlu_service.reload()
-        kb = KnowledgeBase(settings.kb_db)
-        kb_entries = {e["id"]: e for e in kb.entries()}
         policy_raw, hours_raw = _policy_config(settings.path(settings.config_path))
         hours = StaffedHours.from_config(hours_raw)
         endpoints = load_endpoints(settings)
         db = Database(endpoints.database_url)
+        kb = KnowledgeBase(db)  # the KB lives in the conversation database (no local file)
+        kb_entries = {e["id"]: e for e in kb.entries()}
         backends = make_backends(endpoints.redis_url, settings.redis_prefix)
         hub = Hub(store=SQLConversationStore(db), broker=backends.broker, queue=backends.queue,
                   presence=backends.presence, nlu=nlu_service,

@@ -3,8 +3,8 @@ are told what changed (佈達) until each of them acknowledges it.
 
 ``reload_kb(app)`` refreshes ``app.state.kb_entries`` *in place* (the bot's policy holds that dict's
 ``get``) and rebuilds ``app.state.kb_search``. ``watch_kb(app)`` calls it whenever the KB's revision
-number moves, so an approval in another server process or a ``hotline kb import`` reaches this one.
-Announcements live in the chat database (tables ``announcements`` / ``announcement_acks``).
+number moves, so a ``hotline kb import`` reaches this one (approvals also arrive as broker events).
+The KB and its announcements live in the conversation database, one transaction for both.
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from sqlalchemy import Connection, and_, insert, select
 from handoff.storage.database import Database
 from handoff.storage.schema import announcement_acks, announcements, users
 from kb_sync.search import KBSearch
-from kb_sync.store import read_approved
 from kb_sync.upkeep import Approval
 
 log = logging.getLogger(__name__)
@@ -30,39 +29,30 @@ def reload_kb(app: Any) -> int:
     """Re-read the approved entries into ``app.state.kb_entries`` (same dict object) and rebuild the
     search index; returns how many entries are live. Safe from any thread (own DB connection)."""
     kb = app.state.kb
-    fresh = {e["id"]: e for e in read_approved(kb.path)}
+    version = kb.version()  # read first: a change landing meanwhile is picked up by the next check
+    fresh = {e["id"]: e for e in kb.entries()}
     live: dict[str, dict[str, Any]] = app.state.kb_entries
     live.update(fresh)
     for gone in [k for k in live if k not in fresh]:
         live.pop(gone, None)
     app.state.kb_search = KBSearch(list(fresh.values()))
-    app.state.kb_version = _version(kb.path)
+    app.state.kb_version = version
     return len(live)
 
 
-def _version(path: Any) -> int:
-    import sqlite_utils
-
-    db = sqlite_utils.Database(path)
-    try:
-        return int(db.execute("select coalesce(max(id), 0) from revisions").fetchone()[0])
-    finally:
-        db.close()
-
-
 async def watch_kb(app: Any, every: float = 5.0) -> None:
-    """Reload when another process changed the KB (an approval elsewhere, ``hotline kb import``)."""
+    """Reload when the KB's revision moved without a broker event (``hotline kb import`` elsewhere)."""
     loop = asyncio.get_running_loop()
-    path = app.state.kb.path
+    kb = app.state.kb
     if not hasattr(app.state, "kb_version"):
-        app.state.kb_version = await loop.run_in_executor(None, _version, path)
+        app.state.kb_version = await loop.run_in_executor(None, kb.version)
     while True:
         await asyncio.sleep(every)
         try:
-            if await loop.run_in_executor(None, _version, path) != app.state.kb_version:
+            if await loop.run_in_executor(None, kb.version) != app.state.kb_version:
                 count = await loop.run_in_executor(None, reload_kb, app)
                 log.info("KB changed elsewhere: %d entries reloaded", count)
-        except Exception:  # a locked or briefly missing file must not stop the watcher
+        except Exception:  # a database briefly unreachable must not stop the watcher
             log.exception("KB reload failed; retrying in %.0f s", every)
 
 
@@ -83,12 +73,19 @@ def compose(approval: Approval) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
-async def publish(db: Database, approval: Approval, created_by: str, now: float | None = None) -> dict[str, Any]:
+def record(conn: Connection, approval: Approval, created_by: str, now: float | None = None) -> dict[str, Any]:
+    """Write the announcement of ``approval`` on ``conn`` — inside the approval's own transaction
+    (``upkeep.approve(..., also=...)``), so an approved change is never left unannounced."""
     title, body = compose(approval)
     values = {"kb_id": approval.entry_id, "revision": approval.revision, "title": title, "body": body,
               "created_by": created_by, "created_at": now if now is not None else time.time()}
-    result = await db.write(lambda c: c.execute(insert(announcements).values(values)))
+    result = conn.execute(insert(announcements).values(values))
     return {"id": int(result.inserted_primary_key[0]), **values}
+
+
+async def publish(db: Database, approval: Approval, created_by: str, now: float | None = None) -> dict[str, Any]:
+    """The announcement of an approval made earlier, in a transaction of its own."""
+    return await db.write(lambda c: record(c, approval, created_by, now))
 
 
 async def for_user(db: Database, username: str, include_acked: bool = False) -> list[dict[str, Any]]:

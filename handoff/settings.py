@@ -54,8 +54,15 @@ class Settings(BaseSettings):
         return value if value.is_absolute() else (self.home / value).resolve()
 
     @property
-    def kb_db(self) -> Path:
+    def kb_db(self) -> str:
+        """Where the KB lives: the conversation database (its URL), so no app server keeps it on disk."""
+        return self.chat_database_url
+
+    @property
+    def legacy_kb_file(self) -> Path:
+        """The KB file of releases before issue 17 (sqlite-utils), adopted once by ``hotline kb adopt-file``."""
         return self.path(self.data_dir) / "kb.db"
+
 
     @property
     def embedded_database_url(self) -> str:

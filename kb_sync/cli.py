@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from kb_sync.errors import KBFileError
+from kb_sync.errors import KBChangedError, KBFileError
 from kb_sync.export import export_kb
 from kb_sync.lint import lint
 from kb_sync.readers import read_entries
@@ -24,27 +24,61 @@ def kb() -> None:
     """Knowledge base: import the agencies' Q&A set, lint it, export it."""
 
 
+def _list(label: str, ids: list[str], limit: int = 30) -> None:
+    if ids:
+        click.echo(f"  {label}: {' '.join(ids[:limit])}{' …' if len(ids) > limit else ''}")
+
+
 @kb.command("import")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--partial", is_flag=True, help="The file holds only some entries: remove nothing.")
+@click.option("--dry-run", is_flag=True, help="Show what would be added, changed and removed; store nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Remove the entries the file lacks without asking (scripts).")
+@click.option("--if-empty", is_flag=True, help="Import only into an empty KB (make run's first seeding).")
 @click.option("--no-stubs", is_flag=True, help="Do not add stub intents to nlu_data/ for new entries.")
 @click.pass_obj
-def import_(settings: Any, path: Path, partial: bool, no_stubs: bool) -> None:
-    """Import a JSONL, CSV or XLSX Q&A file as a new KB revision."""
+def import_(settings: Any, path: Path, partial: bool, dry_run: bool, yes: bool, if_empty: bool,
+            no_stubs: bool) -> None:
+    """Import a JSONL, CSV or XLSX Q&A file as a new KB revision.
+
+    Without --partial, entries the file lacks are removed: they are listed first and removed only
+    after you confirm (or with --yes).
+    """
     try:
         entries = read_entries(path)
     except KBFileError as exc:
         raise click.ClickException(f"{exc} — nothing imported") from exc
     store = _kb(settings)
-    diff = store.import_entries(entries, source=path.name, full=not partial)
+    if if_empty and store.count():
+        click.echo(f"the KB already has {store.count()} entries: {path.name} not imported")
+        return
+    planned = store.diff(entries, full=not partial)
+    if dry_run:
+        click.echo(f"{path.name} (dry run, nothing stored): {len(planned.added)} to add, {len(planned.changed)} "
+                   f"to change, {len(planned.removed)} to remove ({store.count()} entries now)")
+        for label, ids in (("add", planned.added), ("change", planned.changed), ("remove", planned.removed)):
+            _list(label, ids, limit=len(ids))
+        return
+    if planned.removed and not yes:
+        click.echo(f"{path.name} lacks {len(planned.removed)} entries now in the KB; importing it removes them:")
+        _list("remove", planned.removed, limit=len(planned.removed))
+        try:
+            click.confirm("Remove them?", default=False, abort=True)
+        except click.Abort:
+            raise click.ClickException("nothing imported (use --partial to keep them, or --yes to remove them "
+                                       "in scripts)") from None
+    try:
+        diff = store.import_entries(entries, source=path.name, full=not partial,
+                                    allowed_removals=set(planned.removed))
+    except KBChangedError as exc:
+        raise click.ClickException(f"{exc} — nothing imported") from exc
     if diff.empty:
         click.echo(f"{path.name}: no changes ({store.count()} entries)")
     else:
         click.echo(f"{path.name}: revision {diff.revision}: {len(diff.added)} added, "
                    f"{len(diff.changed)} changed, {len(diff.removed)} removed ({store.count()} entries)")
         for label, ids in (("added", diff.added), ("changed", diff.changed), ("removed", diff.removed)):
-            if ids:
-                click.echo(f"  {label}: {' '.join(ids[:30])}{' …' if len(ids) > 30 else ''}")
+            _list(label, ids)
     if not no_stubs:
         result = sync_intents(store.entries(), settings.path(settings.nlu_data))
         if result.stubs_added:
@@ -106,3 +140,31 @@ def export(settings: Any, path: Path | None, output: Path | None) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"exported {n} entries with revision history → {target}")
+
+
+@kb.command("adopt-file")
+@click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def adopt_file(settings: Any, path: Path | None) -> None:
+    """Move a KB file of older releases (default: var/kb.db) into the conversation database.
+
+    Done once, into an empty database KB; the file is left as it was. Without a file there is
+    nothing to do (a fresh clone).
+    """
+    from kb_sync.legacy import LegacyKBError, adopt
+
+    path = path or settings.legacy_kb_file
+    if not path.is_file():
+        click.echo(f"no KB file at {path}: nothing to adopt")
+        return
+    store = _kb(settings)
+    if store.version():
+        click.echo(f"the database already holds the KB (revision {store.version()}): {path.name} left alone")
+        return
+    try:
+        counts = adopt(store, path)
+    except LegacyKBError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"adopted {path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()) +
+               f" — revision {store.version()}; the file can be deleted")
+

@@ -23,3 +23,7 @@ class EntryNotFound(UpkeepError, LookupError):
 
 class StaleChange(UpkeepError):
     """The live entry changed after this edit was proposed; the edit must be looked at again."""
+
+
+class KBChangedError(HotlineError, RuntimeError):
+    """The KB changed between showing an import's diff and storing it; nothing was stored."""

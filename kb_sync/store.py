@@ -1,19 +1,27 @@
-"""The knowledge base in SQLite (sqlite-utils): current entries plus every revision.
+"""The knowledge base in the conversation database: current entries plus every revision.
 
-Tables: ``entries`` (current state), ``revisions`` (one per import or edit) and ``entry_history``
-(what each revision added, changed or removed, with the full entry), so the KB can be exported
-with its history and any past state rebuilt.
+Tables (handoff/storage/schema.py, migration 0006): ``kb_entries`` (current state),
+``kb_revisions`` (one per import or approved edit), ``kb_entry_history`` (what each revision added,
+changed or removed, with the full entry), ``kb_draft_examples`` and ``kb_changes`` (the review log,
+kb_sync/upkeep.py). The same SQLAlchemy Core code runs on the embedded SQLite file and on
+PostgreSQL, so every app server reads one KB and none keeps it on local disk.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from handoff.storage.schema import kb_draft_examples, kb_entries, kb_entry_history, kb_revisions
+from kb_sync.errors import KBChangedError
 from kb_sync.readers import FIELDS, Entry
+
+KBTarget = Path | str | Engine | Any  # a SQLite file, a database URL, an engine, or a Database
 
 
 @dataclass
@@ -32,98 +40,107 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def read_approved(path: Path) -> list[dict[str, Any]]:
-    """The approved entries, read on a short-lived connection of its own (safe from any thread)."""
-    db = sqlite_utils.Database(path)
+def _engine(target: KBTarget) -> tuple[Engine, bool]:
+    """The engine for ``target`` and whether this KnowledgeBase made it (and so disposes of it)."""
+    from handoff.storage.database import make_engine
+
+    if isinstance(target, Engine):
+        return target, False
+    if isinstance(target, Path):
+        return make_engine(f"sqlite:///{target}"), True
+    if isinstance(target, str):
+        return make_engine(target), True
+    return target.engine, False  # a handoff.storage.database.Database
+
+
+def _rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def read_approved(target: KBTarget) -> list[dict[str, Any]]:
+    """The approved entries (safe from any thread: a connection of its own)."""
+    kb = KnowledgeBase(target)
     try:
-        return list(db["entries"].rows_where("status = 'approved'", order_by="id"))
+        return kb.entries()
     finally:
-        db.close()
+        kb.close()
 
 
 class KnowledgeBase:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite_utils.Database(path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self._ensure_schema()
+    def __init__(self, target: KBTarget) -> None:
+        self.engine, self._owned = _engine(target)
 
-    def _ensure_schema(self) -> None:
-        if "entries" not in self.db.table_names():
-            self.db["entries"].create(
-                {"id": str, "category": str, "agency": str, "question": str, "answer": str,
-                 "status": str, "revision": int, "updated_at": str},
-                pk="id",
-            )
-        if "revisions" not in self.db.table_names():
-            self.db["revisions"].create(
-                {"id": int, "created_at": str, "source": str, "author": str, "note": str,
-                 "added": int, "changed": int, "removed": int},
-                pk="id",
-            )
-        if "entry_history" not in self.db.table_names():
-            self.db["entry_history"].create(
-                {"revision": int, "entry_id": str, "action": str, "category": str, "agency": str,
-                 "question": str, "answer": str},
-                foreign_keys=[("revision", "revisions", "id")],
-            )
-            self.db["entry_history"].create_index(["entry_id"])
-        if "draft_examples" not in self.db.table_names():
-            self.db["draft_examples"].create({"entry_id": str, "text": str})
-        if "changes" not in self.db.table_names():
-            # The review log of KB upkeep (kb_sync/upkeep.py): pending edits of approved entries and
-            # every approve/reject decision; an approved change names the revision it made.
-            self.db["changes"].create(
-                {"id": int, "entry_id": str, "kind": str, "category": str, "agency": str, "question": str,
-                 "answer": str, "base_revision": int, "proposed_by": str, "proposed_at": str, "status": str,
-                 "reviewed_by": str, "reviewed_at": str, "revision": int, "note": str},
-                pk="id",
-            )
-            self.db["changes"].create_index(["entry_id", "status"])
+    def close(self) -> None:
+        if self._owned:
+            self.engine.dispose()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction (committed on leaving, rolled back on an exception)."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def _read(self, query: Any) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return _rows(conn, query)
 
     # reading -----------------------------------------------------------------------------
     def get(self, entry_id: str) -> dict[str, Any] | None:
-        rows = list(self.db["entries"].rows_where("id = ? and status = 'approved'", [entry_id]))
+        rows = self._read(select(kb_entries).where(kb_entries.c.id == entry_id, kb_entries.c.status == "approved"))
         return rows[0] if rows else None
 
     def entries(self) -> list[dict[str, Any]]:
-        return list(self.db["entries"].rows_where("status = 'approved'", order_by="id"))
+        return self._read(select(kb_entries).where(kb_entries.c.status == "approved").order_by(kb_entries.c.id))
 
     def count(self) -> int:
-        return self.db["entries"].count_where("status = 'approved'")
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(kb_entries)
+                                    .where(kb_entries.c.status == "approved")).scalar_one())
 
     def revisions(self) -> list[dict[str, Any]]:
-        return list(self.db["revisions"].rows_where(order_by="id"))
+        return self._read(select(kb_revisions).order_by(kb_revisions.c.id))
 
     def history(self) -> list[dict[str, Any]]:
-        return list(self.db["entry_history"].rows_where(order_by="revision, entry_id"))
+        return self._read(select(kb_entry_history).order_by(kb_entry_history.c.revision, kb_entry_history.c.entry_id))
 
     def drafts(self) -> list[dict[str, Any]]:
-        return list(self.db["entries"].rows_where("status = 'draft'", order_by="id"))
+        return self._read(select(kb_entries).where(kb_entries.c.status == "draft").order_by(kb_entries.c.id))
 
-    def find(self, entry_id: str) -> dict[str, Any] | None:
+    def find(self, entry_id: str, conn: Connection | None = None) -> dict[str, Any] | None:
         """An entry in any status (approved, draft, rejected)."""
-        rows = list(self.db["entries"].rows_where("id = ?", [entry_id]))
+        query = select(kb_entries).where(kb_entries.c.id == entry_id)
+        rows = _rows(conn, query) if conn is not None else self._read(query)
         return rows[0] if rows else None
 
-    def draft_examples(self, entry_id: str) -> list[str]:
-        return [r["text"] for r in self.db["draft_examples"].rows_where("entry_id = ?", [entry_id], order_by="rowid")]
+    def draft_examples(self, entry_id: str, conn: Connection | None = None) -> list[str]:
+        query = (select(kb_draft_examples.c.text).where(kb_draft_examples.c.entry_id == entry_id)
+                 .order_by(kb_draft_examples.c.id))
+        return [r["text"] for r in (_rows(conn, query) if conn is not None else self._read(query))]
 
     def version(self) -> int:
         """The latest revision number (0 for an empty KB): changes whenever approved entries do."""
-        return int(self.db.execute("select coalesce(max(id), 0) from revisions").fetchone()[0])
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(kb_revisions.c.id), 0))).scalar_one())
 
     # writing -----------------------------------------------------------------------------
-    def add_draft(self, question: str, category: str, examples: list[str] | None = None) -> str:
+    def add_draft(self, question: str, category: str, examples: list[str] | None = None,
+                  answer: str = "", agency: str = "待確認") -> str:
         """A proposed entry awaiting a supervisor's answer and approval; returns its id."""
-        number = self.db["entries"].count_where("id like 'DRAFT-%'") + 1
-        draft_id = f"DRAFT-{number:03d}"
-        self.db["entries"].insert({"id": draft_id, "category": category, "agency": "待確認", "question": question,
-                                   "answer": "", "status": "draft", "revision": 0, "updated_at": _now()})
-        if examples:
-            self.db["draft_examples"].insert_all([{"entry_id": draft_id, "text": t} for t in examples])
+        with self.begin() as conn:
+            number = conn.execute(select(func.count()).select_from(kb_entries)
+                                  .where(kb_entries.c.id.like("DRAFT-%"))).scalar_one() + 1
+            draft_id = f"DRAFT-{number:03d}"
+            conn.execute(insert(kb_entries).values(id=draft_id, category=category, agency=agency, question=question,
+                                                   answer=answer, status="draft", revision=0, updated_at=_now()))
+            if examples:
+                conn.execute(insert(kb_draft_examples), [{"entry_id": draft_id, "text": t} for t in examples])
         return draft_id
+
+    def update_draft(self, draft_id: str, **fields: str) -> None:
+        """Change fields (answer, agency, …) of a draft; approved entries change only through review."""
+        with self.begin() as conn:
+            conn.execute(update(kb_entries).where(kb_entries.c.id == draft_id, kb_entries.c.status == "draft")
+                         .values(**fields, updated_at=_now()))
 
     def diff(self, entries: list[Entry], full: bool = True) -> ImportDiff:
         current = {row["id"]: row for row in self.entries()}
@@ -140,32 +157,44 @@ class KnowledgeBase:
         return diff
 
     def import_entries(self, entries: list[Entry], source: str, author: str = "kb import",
-                       full: bool = True) -> ImportDiff:
-        """Store a new revision in one transaction; a no-change import stores nothing."""
+                       full: bool = True, allowed_removals: set[str] | None = None) -> ImportDiff:
+        """Store a new revision in one transaction; a no-change import stores nothing.
+
+        ``allowed_removals``: the entries the user agreed to remove; if the KB changed since (more
+        would go), nothing is stored.
+        """
         diff = self.diff(entries, full)
+        if allowed_removals is not None and not set(diff.removed) <= allowed_removals:
+            extra = sorted(set(diff.removed) - allowed_removals)
+            raise KBChangedError(f"the KB changed meanwhile: the import would also remove {' '.join(extra)}")
         if diff.empty:
             return diff
         by_id = {e.id: e for e in entries}
         now = _now()
-        with self.db.atomic():
-            revision = self.db["revisions"].insert(
-                {"created_at": now, "source": source, "author": author, "note": "",
-                 "added": len(diff.added), "changed": len(diff.changed), "removed": len(diff.removed)}
-            ).last_pk
+        with self.begin() as conn:
+            revision = int(conn.execute(insert(kb_revisions).values(
+                created_at=now, source=source[:200], author=author, note="", added=len(diff.added),
+                changed=len(diff.changed), removed=len(diff.removed))).inserted_primary_key[0])
             history = []
             for action, ids in (("added", diff.added), ("changed", diff.changed)):
                 for entry_id in ids:
                     entry = by_id[entry_id]
-                    self.db["entries"].upsert(
-                        {**entry.as_dict(), "status": "approved", "revision": revision, "updated_at": now}, pk="id"
-                    )
+                    values = {**entry.as_dict(), "status": "approved", "revision": revision, "updated_at": now}
+                    upsert(conn, values)
                     history.append({"revision": revision, "entry_id": entry_id, "action": action,
                                     **{f: getattr(entry, f) for f in FIELDS if f != "id"}})
             for entry_id in diff.removed:
-                old = self.db["entries"].get(entry_id)
-                self.db["entries"].delete(entry_id)
+                old = _rows(conn, select(kb_entries).where(kb_entries.c.id == entry_id))[0]
+                conn.execute(delete(kb_entries).where(kb_entries.c.id == entry_id))
                 history.append({"revision": revision, "entry_id": entry_id, "action": "removed",
                                 **{f: old[f] for f in FIELDS if f != "id"}})
-            self.db["entry_history"].insert_all(history)
-        diff.revision = int(revision)
+            conn.execute(insert(kb_entry_history), history)
+        diff.revision = revision
         return diff
+
+
+def upsert(conn: Connection, values: dict[str, Any]) -> None:
+    """Insert or replace one ``kb_entries`` row (portable: update, then insert when nothing matched)."""
+    done = conn.execute(update(kb_entries).where(kb_entries.c.id == values["id"]).values(**values))
+    if done.rowcount == 0:
+        conn.execute(insert(kb_entries).values(**values))

@@ -1,23 +1,28 @@
 """KB upkeep with review: supervisors edit entries, and nothing reaches citizens until approved.
 
-- A draft (``entries.status = 'draft'``, from ``KnowledgeBase.add_draft``) is edited in place and
+- A draft (``kb_entries.status = 'draft'``, from ``KnowledgeBase.add_draft``) is edited in place and
   approved as a new entry, or rejected (status ``rejected``; the row stays so draft ids are never
   reused).
-- An edit of an approved entry is a *pending change* (table ``changes``, one per entry at a time)
+- An edit of an approved entry is a *pending change* (table ``kb_changes``, one per entry at a time)
   until a supervisor approves it. It remembers the revision it was based on: if the live entry
   changed meanwhile (another approval, a ``kb import``), approving it is refused as stale.
-- Every approval is one new KB revision (``revisions`` + ``entry_history``, as an import is), so
-  ``kb export`` holds it; every decision is logged in ``changes``.
+- Every approval is one new KB revision (``kb_revisions`` + ``kb_entry_history``, as an import is),
+  so ``kb export`` holds it; every decision is logged in ``kb_changes``. The caller may write more
+  in the approval's transaction (the announcement to agents: both or neither).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection, insert, select, update
+
+from handoff.storage.schema import kb_changes, kb_entries, kb_entry_history, kb_revisions
 from kb_sync.diff import REVIEW_FIELDS, field_changes, summary
 from kb_sync.errors import EntryNotFound, StaleChange, UpkeepError
 from kb_sync.readers import MAX_FIELD_CHARS
-from kb_sync.store import KnowledgeBase, _now
+from kb_sync.store import KnowledgeBase, _now, _rows, upsert
 
 UNASSIGNED_AGENCY = "待確認"  # what add_draft puts in ``agency``
 
@@ -32,6 +37,7 @@ class Approval:
     entry: dict[str, Any]
     examples: list[str] = field(default_factory=list)  # the draft's training examples (new entries)
     note: str = ""
+    announcement: Any = None  # what approve's ``also`` returned (written in the same transaction)
 
 
 def _fields(row: dict[str, Any]) -> dict[str, str]:
@@ -53,13 +59,18 @@ def _checked(fields: dict[str, str], complete: bool) -> dict[str, str]:
     return out
 
 
-def pending_change(kb: KnowledgeBase, entry_id: str) -> dict[str, Any] | None:
-    rows = list(kb.db["changes"].rows_where("entry_id = ? and status = 'pending'", [entry_id], limit=1))
+def pending_change(kb: KnowledgeBase, entry_id: str, conn: Connection | None = None) -> dict[str, Any] | None:
+    query = select(kb_changes).where(kb_changes.c.entry_id == entry_id, kb_changes.c.status == "pending").limit(1)
+    if conn is None:
+        with kb.engine.connect() as own:
+            rows = _rows(own, query)
+    else:
+        rows = _rows(conn, query)
     return rows[0] if rows else None
 
 
-def _entry(kb: KnowledgeBase, entry_id: str) -> dict[str, Any]:
-    entry = kb.find(entry_id)
+def _entry(kb: KnowledgeBase, entry_id: str, conn: Connection | None = None) -> dict[str, Any]:
+    entry = kb.find(entry_id, conn)
     if entry is None:
         raise EntryNotFound(f"沒有知識庫條目 {entry_id}")
     return entry
@@ -87,7 +98,9 @@ def review_item(kb: KnowledgeBase, entry: dict[str, Any], change: dict[str, Any]
 def review_queue(kb: KnowledgeBase) -> list[dict[str, Any]]:
     """Drafts first (oldest first), then pending edits."""
     items = [review_item(kb, entry) for entry in kb.drafts()]
-    for change in kb.db["changes"].rows_where("status = 'pending'", order_by="id"):
+    with kb.engine.connect() as conn:
+        pending = _rows(conn, select(kb_changes).where(kb_changes.c.status == "pending").order_by(kb_changes.c.id))
+    for change in pending:
         entry = kb.find(change["entry_id"])
         if entry is not None and entry["status"] == "approved":
             items.append(review_item(kb, entry, change))
@@ -103,61 +116,68 @@ def propose(kb: KnowledgeBase, entry_id: str, fields: dict[str, str | None], aut
     entry = _entry(kb, entry_id)
     if entry["status"] == "draft":
         merged = _checked({**_fields(entry), **given}, complete=False)
-        kb.db["entries"].update(entry_id, {**merged, "updated_at": _now()})
+        kb.update_draft(entry_id, **merged)
         return review_item(kb, _entry(kb, entry_id))
     if entry["status"] != "approved":
         raise UpkeepError(f"{entry_id} 已退回，不能再修改；請重新提出草稿")
-    current = pending_change(kb, entry_id)
-    merged = _checked({**_fields(current or entry), **given}, complete=True)
-    if merged == _fields(entry):
-        raise UpkeepError(f"{entry_id}：內容與目前版本相同，沒有需要審核的修改")
-    values = {**merged, "entry_id": entry_id, "kind": "edit", "base_revision": entry["revision"],
-              "proposed_by": author, "proposed_at": _now(), "status": "pending"}
-    with kb.db.atomic():
+    with kb.begin() as conn:
+        current = pending_change(kb, entry_id, conn)
+        merged = _checked({**_fields(current or entry), **given}, complete=True)
+        if merged == _fields(entry):
+            raise UpkeepError(f"{entry_id}：內容與目前版本相同，沒有需要審核的修改")
+        values = {**merged, "entry_id": entry_id, "kind": "edit", "base_revision": entry["revision"],
+                  "proposed_by": author, "proposed_at": _now(), "status": "pending"}
         if current:
-            kb.db["changes"].update(current["id"], values)
+            conn.execute(update(kb_changes).where(kb_changes.c.id == current["id"]).values(**values))
         else:
-            kb.db["changes"].insert(values)
+            conn.execute(insert(kb_changes).values(**values))
     return review_item(kb, entry)
 
 
-def approve(kb: KnowledgeBase, entry_id: str, reviewer: str, note: str = "") -> Approval:
-    """Make the draft or the pending change live as one new revision."""
-    entry = _entry(kb, entry_id)
-    change = None
-    if entry["status"] == "draft":
-        before, after, action = None, _checked(_fields(entry), complete=True), "added"
-    elif entry["status"] == "approved":
-        change = pending_change(kb, entry_id)
-        if change is None:
-            raise EntryNotFound(f"{entry_id} 沒有待審核的修改")
-        if change["base_revision"] != entry["revision"]:
-            raise StaleChange(f"{entry_id} 在這項修改提出後已更新（第 {change['base_revision']} 版 → 第 "
-                              f"{entry['revision']} 版）：請重新檢視並儲存修改後再核准")
-        before, after, action = _fields(entry), _checked(_fields(change), complete=True), "changed"
-    else:
-        raise UpkeepError(f"{entry_id} 已退回，不能核准")
-    changes = field_changes(before, after)
-    text = summary(changes, new=before is None)
-    note = " ".join(note.split())[:500]
-    now = _now()
-    with kb.db.atomic():
-        revision = int(kb.db["revisions"].insert(
-            {"created_at": now, "source": "kb upkeep", "author": reviewer,
-             "note": f"{entry_id} {text}" + (f"：{note}" if note else ""),
-             "added": int(action == "added"), "changed": int(action == "changed"), "removed": 0}).last_pk)
-        kb.db["entries"].upsert({"id": entry_id, **after, "status": "approved", "revision": revision,
-                                 "updated_at": now}, pk="id")
-        kb.db["entry_history"].insert({"revision": revision, "entry_id": entry_id, "action": action, **after})
+def approve(kb: KnowledgeBase, entry_id: str, reviewer: str, note: str = "",
+            also: Callable[[Connection, Approval], Any] | None = None) -> Approval:
+    """Make the draft or the pending change live as one new revision.
+
+    ``also(conn, approval)`` runs inside the same transaction (the announcement of the change):
+    if it fails, nothing is approved; its result is ``Approval.announcement``.
+    """
+    with kb.begin() as conn:
+        entry = _entry(kb, entry_id, conn)
+        change = None
+        if entry["status"] == "draft":
+            before, after, action = None, _checked(_fields(entry), complete=True), "added"
+        elif entry["status"] == "approved":
+            change = pending_change(kb, entry_id, conn)
+            if change is None:
+                raise EntryNotFound(f"{entry_id} 沒有待審核的修改")
+            if change["base_revision"] != entry["revision"]:
+                raise StaleChange(f"{entry_id} 在這項修改提出後已更新（第 {change['base_revision']} 版 → 第 "
+                                  f"{entry['revision']} 版）：請重新檢視並儲存修改後再核准")
+            before, after, action = _fields(entry), _checked(_fields(change), complete=True), "changed"
+        else:
+            raise UpkeepError(f"{entry_id} 已退回，不能核准")
+        changes = field_changes(before, after)
+        text = summary(changes, new=before is None)
+        note = " ".join(note.split())[:500]
+        now = _now()
+        revision = int(conn.execute(insert(kb_revisions).values(
+            created_at=now, source="kb upkeep", author=reviewer,
+            note=f"{entry_id} {text}" + (f"：{note}" if note else ""),
+            added=int(action == "added"), changed=int(action == "changed"), removed=0)).inserted_primary_key[0])
+        upsert(conn, {"id": entry_id, **after, "status": "approved", "revision": revision, "updated_at": now})
+        conn.execute(insert(kb_entry_history).values(revision=revision, entry_id=entry_id, action=action, **after))
         decision = {"status": "approved", "reviewed_by": reviewer, "reviewed_at": now, "revision": revision,
                     "note": note}
         if change is not None:
-            kb.db["changes"].update(change["id"], decision)
+            conn.execute(update(kb_changes).where(kb_changes.c.id == change["id"]).values(**decision))
         else:
-            kb.db["changes"].insert({"entry_id": entry_id, "kind": "new", **after, "base_revision": 0,
-                                     "proposed_by": None, "proposed_at": entry["updated_at"], **decision})
-    examples = kb.draft_examples(entry_id) if action == "added" else []
-    return Approval(entry_id, revision, action, changes, text, _entry(kb, entry_id), examples, note)
+            conn.execute(insert(kb_changes).values(entry_id=entry_id, kind="new", **after, base_revision=0,
+                                                   proposed_by=None, proposed_at=entry["updated_at"], **decision))
+        examples = kb.draft_examples(entry_id, conn) if action == "added" else []
+        approval = Approval(entry_id, revision, action, changes, text, _entry(kb, entry_id, conn), examples, note)
+        if also is not None:
+            approval.announcement = also(conn, approval)
+    return approval
 
 
 def reject(kb: KnowledgeBase, entry_id: str, reviewer: str, reason: str) -> dict[str, Any]:
@@ -165,36 +185,39 @@ def reject(kb: KnowledgeBase, entry_id: str, reviewer: str, reason: str) -> dict
     reason = " ".join(reason.split())[:500]
     if not reason:
         raise UpkeepError("請填寫退回原因")
-    entry = _entry(kb, entry_id)
     now = _now()
     decision = {"status": "rejected", "reviewed_by": reviewer, "reviewed_at": now, "note": reason}
-    with kb.db.atomic():
+    with kb.begin() as conn:
+        entry = _entry(kb, entry_id, conn)
         if entry["status"] == "draft":
-            kb.db["entries"].update(entry_id, {"status": "rejected", "updated_at": now})
-            kb.db["changes"].insert({"entry_id": entry_id, "kind": "new", **_fields(entry), "base_revision": 0,
-                                     "proposed_by": None, "proposed_at": entry["updated_at"], **decision})
+            conn.execute(update(kb_entries).where(kb_entries.c.id == entry_id)
+                         .values(status="rejected", updated_at=now))
+            conn.execute(insert(kb_changes).values(entry_id=entry_id, kind="new", **_fields(entry), base_revision=0,
+                                                   proposed_by=None, proposed_at=entry["updated_at"], **decision))
         else:
-            change = pending_change(kb, entry_id)
+            change = pending_change(kb, entry_id, conn)
             if change is None:
                 raise EntryNotFound(f"{entry_id} 沒有待審核的修改")
-            kb.db["changes"].update(change["id"], decision)
+            conn.execute(update(kb_changes).where(kb_changes.c.id == change["id"]).values(**decision))
     return {"entry_id": entry_id, "status": "rejected", "reason": reason}
 
 
 def entry_history(kb: KnowledgeBase, entry_id: str) -> dict[str, Any]:
     """Every revision of one entry (newest first) and its review log."""
-    revisions = [dict(zip(("revision", "action", "category", "agency", "question", "answer", "created_at",
-                           "source", "author", "note"), row))
-                 for row in kb.db.execute(
-                     "select h.revision, h.action, h.category, h.agency, h.question, h.answer, r.created_at, "
-                     "r.source, r.author, r.note from entry_history h join revisions r on r.id = h.revision "
-                     "where h.entry_id = ? order by h.revision desc", [entry_id]).fetchall()]
-    reviews = list(kb.db["changes"].rows_where("entry_id = ?", [entry_id], order_by="id desc"))
+    h, r = kb_entry_history, kb_revisions
+    query = (select(h.c.revision, h.c.action, h.c.category, h.c.agency, h.c.question, h.c.answer, r.c.created_at,
+                    r.c.source, r.c.author, r.c.note)
+             .join(r, r.c.id == h.c.revision).where(h.c.entry_id == entry_id).order_by(h.c.revision.desc()))
+    with kb.engine.connect() as conn:
+        revisions = _rows(conn, query)
+        reviews = _rows(conn, select(kb_changes).where(kb_changes.c.entry_id == entry_id)
+                        .order_by(kb_changes.c.id.desc()))
     return {"entry_id": entry_id, "revisions": revisions, "reviews": reviews}
 
 
 def listing(kb: KnowledgeBase) -> list[dict[str, Any]]:
     """Approved entries without their answers, each flagged when an edit awaits review."""
-    pending = {r["entry_id"] for r in kb.db["changes"].rows_where("status = 'pending'", select="entry_id")}
+    with kb.engine.connect() as conn:
+        pending = set(conn.execute(select(kb_changes.c.entry_id).where(kb_changes.c.status == "pending")).scalars())
     return [{k: e[k] for k in ("id", "category", "agency", "question", "revision", "updated_at")}
             | {"pending": e["id"] in pending} for e in kb.entries()]

@@ -111,7 +111,9 @@ def kb_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("kb_project")
     (home / "config.yml").write_text(LIGHT_CONFIG.format(root=ROOT), encoding="utf-8")
     (home / "nlu_data").symlink_to(ROOT / "nlu_data", target_is_directory=True)
-    KnowledgeBase(home / "var" / "kb.db").import_entries(read_entries(KB_SEED), KB_SEED.name)
+    kb = KnowledgeBase(home / "var" / "chat.db")  # the KB lives in the conversation database
+    kb.import_entries(read_entries(KB_SEED), KB_SEED.name)
+    kb.close()
     train_model(home / "config.yml", home / "nlu_data", home / "models", echo=False)
     db = Database(f"sqlite:///{home / 'var' / 'chat.db'}")
     store = SQLConversationStore(db)

@@ -50,3 +50,23 @@ def running_server(home: Path, port: int | None = None, env: dict[str, str] | No
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+KB_TABLES = ("kb_revisions", "kb_entries", "kb_entry_history", "kb_draft_examples", "kb_changes")
+
+
+def copy_kb(source: Path, target: Path) -> None:
+    """Copy the KB tables (only) of the SQLite conversation database ``source`` into ``target``,
+    creating ``target``'s schema when it does not exist yet (the KB lives in the chat database)."""
+    import contextlib
+    import sqlite3
+
+    from handoff.storage.database import Database
+
+    Database(f"sqlite:///{target}").close()  # the schema
+    with contextlib.closing(sqlite3.connect(target)) as con:
+        con.execute("ATTACH DATABASE ? AS seed", (str(source),))
+        for table in KB_TABLES:
+            con.execute(f"INSERT INTO {table} SELECT * FROM seed.{table}")
+        con.commit()
+        con.execute("DETACH DATABASE seed")

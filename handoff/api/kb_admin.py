@@ -101,9 +101,13 @@ async def edit(entry_id: str, body: EditRequest, request: Request, user: Current
 @router.post("/kb/entries/{entry_id}/approve")
 async def approve(entry_id: str, body: ApproveRequest, request: Request, hub: HubDep, settings: SettingsDep,
                   user: CurrentSupervisor) -> dict[str, Any]:
-    """A new revision, live at once in this server, announced to the agents."""
+    """A new revision, live at once in this server, announced to the agents (one transaction)."""
+    def approve_and_announce() -> upkeep.Approval:
+        return upkeep.approve(request.app.state.kb, entry_id, user["username"], body.note,
+                              also=lambda conn, approval: kb_live.record(conn, approval, user["username"]))
+
     try:
-        approval = upkeep.approve(request.app.state.kb, entry_id, user["username"], body.note)
+        approval = await asyncio.get_running_loop().run_in_executor(None, approve_and_announce)
     except UpkeepError as exc:
         raise _http(exc) from exc
     training_file, training_error = None, None
@@ -117,7 +121,7 @@ async def approve(entry_id: str, body: ApproveRequest, request: Request, hub: Hu
     # ~0.1 s for the search index: off the event loop (reload_kb opens its own DB connection)
     await asyncio.get_running_loop().run_in_executor(None, kb_live.reload_kb, request.app)
     await control.announce(request.app, {"type": "kb_changed", "revision": approval.revision})  # other processes
-    announcement = await kb_live.publish(hub.store.db, approval, user["username"])
+    announcement = approval.announcement
     # Pushed to every connected agent console, on whatever process (the console then re-reads its list).
     await hub.broker.publish(AGENTS_CHANNEL, {"type": "announcement", "id": announcement["id"]})
     return {"entry_id": entry_id, "revision": approval.revision, "action": approval.action,

@@ -2,8 +2,8 @@
 and PostgreSQL compare and subtract them alike."""
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+                        Table, Text, UniqueConstraint)
 
 metadata = MetaData()
 
@@ -230,5 +230,120 @@ quality_reviews = Table(
     Column("correct_answer", Boolean, nullable=False),
     Column("score", Integer, nullable=False),  # 0–100: 20 points per checklist item
     Column("comment", Text),
+    Column("created_at", Float, nullable=False),
+)
+
+# ---- the knowledge base, its revisions, drafts and review log (issue 17, migration 0006) -----------
+# Times here are ISO strings (as ``hotline kb export`` writes them), not epoch seconds.
+kb_entries = Table(
+    # Current state: approved entries, drafts awaiting review, rejected drafts (ids never reused).
+    "kb_entries", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("category", String(100), nullable=False),
+    Column("agency", String(100), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # approved | draft | rejected
+    Column("revision", Integer, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+kb_revisions = Table(
+    # One per import or approved edit; the KB's version is the newest id.
+    "kb_revisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", String(32), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("added", Integer, nullable=False, default=0),
+    Column("changed", Integer, nullable=False, default=0),
+    Column("removed", Integer, nullable=False, default=0),
+)
+
+kb_entry_history = Table(
+    # What each revision added, changed or removed, with the entry's full text at that revision.
+    "kb_entry_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("revision", Integer, ForeignKey("kb_revisions.id"), nullable=False, index=True),
+    Column("entry_id", String(64), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("agency", String(100), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+)
+
+kb_draft_examples = Table(
+    # Citizen phrasings attached to a draft (masked misses); they become training examples on approval.
+    "kb_draft_examples", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", String(64), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+)
+
+kb_changes = Table(
+    # The review log: pending edits of approved entries (one per entry) and every decision.
+    "kb_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", String(64), nullable=False),
+    Column("kind", String(8), nullable=False),  # new | edit
+    Column("category", String(100)),
+    Column("agency", String(100)),
+    Column("question", Text),
+    Column("answer", Text),
+    Column("base_revision", Integer, nullable=False, default=0),
+    Column("proposed_by", String(64)),
+    Column("proposed_at", String(32)),
+    Column("status", String(16), nullable=False),  # pending | approved | rejected
+    Column("reviewed_by", String(64)),
+    Column("reviewed_at", String(32)),
+    Column("revision", Integer),
+    Column("note", Text),
+    Index("ix_kb_changes_entry_status", "entry_id", "status"),
+)
+
+# ---- the model store's database backend (issue 17): content-addressed chunks -----------------------
+model_chunks = Table(
+    # File contents by SHA-256, cut in chunks (bytea on PostgreSQL, BLOB on SQLite); shared between versions.
+    "model_chunks", metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+model_files = Table(
+    "model_files", metadata,
+    Column("version", String(64), primary_key=True),
+    Column("path", String(400), primary_key=True),  # relative to the version's directory
+    Column("digest", String(64), nullable=False, index=True),
+    Column("size", BigInteger, nullable=False),
+)
+
+model_versions = Table(
+    # A version is listed only once all its files and chunks are stored (same transaction).
+    "model_versions", metadata,
+    Column("version", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("files", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+model_deployed = Table(
+    # The deployed pointer: one row (id 1); changes are also announced on the broker.
+    "model_deployed", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", String(64), ForeignKey("model_versions.version"), nullable=False),
+    Column("deployed_at", Float, nullable=False),
+)
+
+training_examples = Table(
+    # Training-data edits made by the running service (labelled misses, approved drafts' examples);
+    # ``hotline nlu-data export`` writes them to nlu_data/ YAML for version control.
+    "training_examples", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file", String(100), nullable=False),  # the nlu_data/ file they belong in
+    Column("intent", String(64), nullable=False, index=True),
+    Column("text", Text, nullable=False),
     Column("created_at", Float, nullable=False),
 )

@@ -23,7 +23,7 @@ from handoff.storage.schema import cases
 from tests.chat_client import login
 from tests.conftest import OPEN_CLOCK
 from tests.handoff.case_support import CONVERSATION, Mailbox, database, seed, smtp_server
-from tests.servers import running_server
+from tests.servers import copy_kb, running_server
 
 CITIZEN = {"citizen_name": "陳小姐", "citizen_contact": "0912345678", "consent": True,
            "summary": "人：陳小姐 事：外籍配偶登記後未入帳 時：11/29 地：臺中 物：居留證", "urgency": "urgent"}
@@ -55,9 +55,7 @@ def own_project(kb_project: Path, home: Path) -> None:
     for name in ("config.yml", "nlu_data", "models"):
         (home / name).symlink_to(kb_project / name)
     (home / "var").mkdir()
-    with contextlib.closing(sqlite3.connect(kb_project / "var" / "kb.db")) as source, \
-            contextlib.closing(sqlite3.connect(home / "var" / "kb.db")) as copy:
-        source.backup(copy)
+    copy_kb(kb_project / "var" / "chat.db", home / "var" / "chat.db")
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +124,8 @@ def test_the_whole_case_journey_over_rest(server: CaseServer) -> None:
     closed = ok(boss.post(f"/api/cases/{case['id']}/close",
                           json={"general_answer": True, "faq_question": "外籍配偶登記後沒有入帳怎麼辦？"}))
     assert closed["status"] == "closed" and closed["kb_draft_id"].startswith("DRAFT-")
-    with contextlib.closing(sqlite3.connect(server.home / "var" / "kb.db")) as kb:
-        assert kb.execute("select question, answer, status from entries where id=?", (closed["kb_draft_id"],)).fetchone() \
+    with contextlib.closing(sqlite3.connect(server.home / "var" / "chat.db")) as kb:
+        assert kb.execute("select question, answer, status from kb_entries where id=?", (closed["kb_draft_id"],)).fetchone() \
             == ("外籍配偶登記後沒有入帳怎麼辦？", "已協助補登並電話告知陳小姐。", "draft")
     actions = [e["action"] for e in ok(boss.get(f"/api/cases/{case['id']}"))["events"]]
     assert actions == ["created", "edit", "approve", "dispatch", "return", "redispatch", "accept", "reply", "close",

@@ -56,8 +56,8 @@ def test_known_faq_is_answered_then_asks_for_anything_else(open_server: str, kb_
     reply = citizen.say("ATM什麼時候可以領6000")
     assert reply["kind"] == "answer" and reply["intent"] == "ATM-001"
     assert reply["text"].endswith("還有其他問題需要為您服務嗎？")
-    kb_answer = sqlite3.connect(kb_project / "var" / "kb.db").execute(
-        "select answer from entries where id='ATM-001'").fetchone()[0]
+    kb_answer = sqlite3.connect(kb_project / "var" / "chat.db").execute(
+        "select answer from kb_entries where id='ATM-001'").fetchone()[0]
     assert reply["text"].startswith(kb_answer)
     citizen.close()
 

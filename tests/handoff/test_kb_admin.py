@@ -62,7 +62,7 @@ def bot_answer(base: str, sender: str, text: str = QUESTION) -> str:
 def test_an_approved_edit_is_live_at_once_announced_and_acknowledged(server: str, project: Path, staff: Any) -> None:
     boss, agent1, agent2 = staff("boss"), staff("agent1"), staff("agent2")
     intent = httpx.post(f"{server}/model/parse", json={"text": QUESTION}).json()["intent"]["name"]
-    old_answer = KnowledgeBase(project / "var" / "kb.db").get(intent)["answer"]
+    old_answer = KnowledgeBase(project / "var" / "chat.db").get(intent)["answer"]
     assert old_answer in bot_answer(server, "before")
     new_answer = "【更新】提款卡插入任一臺 ATM 即可領取，每日 24 小時皆可領；跨行手續費由政府負擔。"
 
@@ -124,7 +124,7 @@ def test_an_approved_edit_is_live_at_once_announced_and_acknowledged(server: str
 
 def test_a_draft_is_approved_with_its_examples_written_as_training_data(server: str, project: Path, staff: Any) -> None:
     boss = staff("boss")
-    kb = KnowledgeBase(project / "var" / "kb.db")
+    kb = KnowledgeBase(project / "var" / "chat.db")
     draft = kb.add_draft("普發現金可以捐給公益團體嗎？", "特殊狀況", examples=["6000能不能捐出去", "普發可以捐給慈善機構嗎"])
     item = next(i for i in boss.get("/api/kb/review").json() if i["entry_id"] == draft)
     assert item["kind"] == "new" and item["before"] is None and len(item["examples"]) == 2
@@ -147,12 +147,12 @@ def test_a_draft_is_approved_with_its_examples_written_as_training_data(server: 
 
 
 def test_reload_kb_updates_the_live_dict_in_place_and_watch_kb_follows_other_processes(tmp_path: Path) -> None:
-    kb = KnowledgeBase(tmp_path / "kb.db")
+    kb = KnowledgeBase(tmp_path / "chat.db")
     kb.import_entries([Entry("A-1", "c", "財政部", "問一？", "答一。"), Entry("A-2", "c", "財政部", "問二？", "答二。")], "v1")
     live = {e["id"]: e for e in kb.entries()}
     lookup = live.get  # what the bot's policy holds
     app = SimpleNamespace(state=SimpleNamespace(kb=kb, kb_entries=live, kb_search=None))
-    other = KnowledgeBase(tmp_path / "kb.db")  # another process's connection
+    other = KnowledgeBase(tmp_path / "chat.db")  # another process's connection
     other.import_entries([Entry("A-1", "c", "財政部", "問一？", "新答一。")], "v2")
     assert reload_kb(app) == 1
     assert app.state.kb_entries is live and lookup("A-1")["answer"] == "新答一。" and lookup("A-2") is None

@@ -21,7 +21,7 @@ ROWS = [Entry("A-001", "登記", "財政部", "要去哪裡登記？", "到官�
 
 @pytest.fixture
 def kb(tmp_path: Path) -> KnowledgeBase:
-    store = KnowledgeBase(tmp_path / "kb.db")
+    store = KnowledgeBase(tmp_path / "chat.db")  # the conversation database holds the KB
     store.import_entries(ROWS, "v1.jsonl")
     return store
 
@@ -85,7 +85,7 @@ def test_a_draft_needs_an_answer_and_an_agency_then_becomes_an_entry_with_its_ex
     assert approval.action == "added" and approval.summary == "新增條目"
     assert approval.examples == ["6000能捐出去嗎", "可以捐普發嗎"]
     assert kb.get(draft)["answer"] == "可以，領取後自行捐贈。"
-    assert draft in {e["id"] for e in read_approved(kb.path)}
+    assert draft in {e["id"] for e in read_approved(kb.engine)}
     assert upkeep.review_queue(kb) == [] and kb.drafts() == []
 
 
@@ -157,3 +157,30 @@ def test_cli_export_with_output_writes_the_history(kb: KnowledgeBase, tmp_path: 
         assert refused.exit_code == 2 and "--output kb.xlsx" in refused.output
     finally:
         get_settings.cache_clear()
+
+
+def test_an_approval_and_what_is_written_with_it_commit_together_or_not_at_all(kb: KnowledgeBase) -> None:
+    from sqlalchemy import func, insert, select
+
+    from handoff.storage.schema import announcements
+
+    upkeep.propose(kb, "A-001", {"answer": "到官網 6000.gov.tw 登記。"}, "boss")
+
+    def failing(conn, approval):  # type: ignore[no-untyped-def]
+        conn.execute(insert(announcements).values(kb_id=approval.entry_id, revision=approval.revision, title="t",
+                                                  body="b", created_by="boss", created_at=0.0))
+        raise RuntimeError("the announcement could not be written")
+
+    with pytest.raises(RuntimeError):
+        upkeep.approve(kb, "A-001", "boss", also=failing)
+    with kb.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(announcements)).scalar_one() == 0
+    assert kb.get("A-001")["answer"] == "到官網登記。" and kb.version() == 1
+    assert upkeep.pending_change(kb, "A-001") is not None  # still awaiting approval
+
+    from handoff.kb_live import record
+
+    approval = upkeep.approve(kb, "A-001", "boss", also=lambda conn, a: record(conn, a, "boss"))
+    assert approval.announcement["revision"] == approval.revision == kb.version() == 2
+    with kb.engine.connect() as conn:
+        assert conn.execute(select(announcements.c.kb_id)).scalars().all() == ["A-001"]

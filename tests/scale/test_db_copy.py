@@ -62,3 +62,32 @@ def test_sqlite_rows_move_to_postgres_and_new_ids_continue(pg: PostgresServer, t
 
     again = CliRunner().invoke(db_group, ["copy", source], obj=settings)
     assert again.exit_code != 0 and "already has rows" in again.output
+
+
+def test_the_kb_moves_with_its_revisions_drafts_and_review_log(pg: PostgresServer, tmp_path: Path) -> None:
+    from kb_sync import upkeep
+    from kb_sync.readers import Entry
+    from kb_sync.store import KnowledgeBase
+
+    source = f"sqlite:///{tmp_path / 'chat.db'}"
+    kb = KnowledgeBase(source)
+    kb.import_entries([Entry("A-1", "登記", "財政部", "問一？", "答一。"), Entry("A-2", "領現", "郵局", "問二？", "答二。")], "v1")
+    draft = kb.add_draft("新問題？", "其他", examples=["說法一"])
+    upkeep.propose(kb, "A-1", {"answer": "新答一。"}, "boss")
+    upkeep.approve(kb, "A-1", "boss")
+    kb.close()
+    target = pg.create_database(f"copykb_{os.getpid()}_{time.monotonic_ns()}")
+    settings = Settings(home=tmp_path, endpoints=Path("none.yml"), database_url=target)
+    result = CliRunner().invoke(db_group, ["copy", source], obj=settings)
+    assert result.exit_code == 0, result.output
+    assert "kb_entries: 3" in result.output and "kb_revisions: 2" in result.output
+
+    moved = KnowledgeBase(target)
+    try:
+        assert [(e["id"], e["answer"]) for e in moved.entries()] == [("A-1", "新答一。"), ("A-2", "答二。")]
+        assert moved.version() == 2 and moved.draft_examples(draft) == ["說法一"]
+        assert [r["revision"] for r in upkeep.entry_history(moved, "A-1")["revisions"]] == [2, 1]
+        upkeep.propose(moved, draft, {"answer": "答三。", "agency": "財政部"}, "boss")
+        assert upkeep.approve(moved, draft, "boss").revision == 3  # the id sequence moved past the copied ids
+    finally:
+        moved.close()

@@ -52,10 +52,9 @@ def engineer_home(kb_project: Path, tmp_path_factory: pytest.TempPathFactory) ->
     (home / "config.yml").symlink_to(kb_project / "config.yml")
     shutil.copytree(kb_project / "nlu_data", home / "nlu_data")  # a real copy: labels are written into it
     (home / "var").mkdir()
-    with contextlib.closing(sqlite3.connect(kb_project / "var" / "kb.db")) as source, \
-            contextlib.closing(sqlite3.connect(home / "var" / "kb.db")) as copy:
-        source.backup(copy)  # consistent even with a WAL beside it
-    (home / "var" / "chat.db").symlink_to(kb_project / "var" / "chat.db")  # only read: the staff accounts
+    with contextlib.closing(sqlite3.connect(kb_project / "var" / "chat.db")) as source, \
+            contextlib.closing(sqlite3.connect(home / "var" / "chat.db")) as copy:
+        source.backup(copy)  # the KB and the staff accounts; consistent even with a WAL beside it
     newest = model_store.latest(kb_project / "models")
     shutil.copytree(newest, home / "models" / newest.name)
     model_store.deploy(home / "models", newest.name)
