@@ -82,12 +82,20 @@ class HotlinePolicy:
     max_suggestions: int = 3
     misses_before_handoff: int = 2
     suggestion_min_confidence: float = 0.01
+    clarify_margin: float = 0.35
+    """Ask 「A，還是 B？」 when the top two sibling candidates are this close…"""
+    clarify_min_mass: float = 0.6
+    """…and together hold at least this much of the confidence (else they are both guesses)."""
+    confusable_pairs: frozenset[frozenset[str]] = frozenset()
+    """Declared confusable pairs (config.yml) besides entries of the same KB category."""
 
     @classmethod
     def from_config(cls, raw: dict[str, Any], lookup: Callable[[str], dict[str, Any] | None],
                     hours_text: str) -> HotlinePolicy:
+        pairs = frozenset(frozenset(p) for p in raw.get("confusable_pairs", []) if len(set(p)) == 2)
         return cls(lookup, hours_text, int(raw.get("max_suggestions", 3)),
-                   int(raw.get("misses_before_handoff", 2)), float(raw.get("suggestion_min_confidence", 0.01)))
+                   int(raw.get("misses_before_handoff", 2)), float(raw.get("suggestion_min_confidence", 0.01)),
+                   float(raw.get("clarify_margin", 0.35)), float(raw.get("clarify_min_mass", 0.6)), pairs)
 
     def greet(self) -> Reply:
         return Reply(GREETING, "greeting")
@@ -119,7 +127,8 @@ class HotlinePolicy:
             return Decision([Reply("感謝您的使用！結束前，請為本次服務評分：", "survey", form=survey_form())])
         if name == intents.AFFIRM:
             return Decision([Reply("好的，請問還有什麼問題呢？", "fallback")])
-        return self._miss(state, parse, handoff_open)
+        clarify = self._clarify(state, parse, handoff_open)
+        return clarify if clarify is not None else self._miss(state, parse, handoff_open)
 
     # branches ---------------------------------------------------------------------------------
     def _answer(self, state: DialogueState, intent: str) -> Decision:
@@ -140,6 +149,37 @@ class HotlinePolicy:
             if entry:
                 buttons.append({"title": entry["question"], "payload": f"/{ranked['name']}"})
         return buttons
+
+    def siblings(self, a: str, b: str) -> bool:
+        """Same KB category, or a declared confusable pair."""
+        if frozenset((a, b)) in self.confusable_pairs:
+            return True
+        first, second = self.lookup(a), self.lookup(b)
+        category = (first or {}).get("category")
+        return bool(category) and category == (second or {}).get("category")
+
+    def _clarify(self, state: DialogueState, parse: dict[str, Any], handoff_open: bool) -> Decision | None:
+        """Two close sibling candidates: one clarifying question with both as buttons (Rasa's
+        two-stage fallback). A suggestion, never an answer: the turn stays a miss in the miss log
+        and the button the citizen picks labels it (``/<KB id>`` like any clicked suggestion)."""
+        if parse.get("fallback_reason") not in ("ambiguous", "low_confidence"):
+            return None
+        ranking = parse.get("intent_ranking", [])
+        if len(ranking) < 2 or not (is_faq(ranking[0]["name"]) and is_faq(ranking[1]["name"])):
+            return None
+        (a, ca), (b, cb) = ((r["name"], float(r["confidence"])) for r in ranking[:2])
+        if ca - cb > self.clarify_margin or ca + cb < self.clarify_min_mass or not self.siblings(a, b):
+            return None
+        first, second = self.lookup(a), self.lookup(b)
+        if first is None or second is None:
+            return None
+        state.misses += 1
+        state.last_suggestions = [a, b]
+        text = f"請問您是想問：{first['question'].rstrip('？?')}，還是{second['question'].rstrip('？?')}？"
+        escape = HUMAN_BUTTON if handoff_open else CALLBACK_BUTTON
+        buttons = [{"title": first["question"], "payload": f"/{a}"},
+                   {"title": second["question"], "payload": f"/{b}"}, escape]
+        return Decision([Reply(text, "clarify", buttons=buttons)])
 
     def _miss(self, state: DialogueState, parse: dict[str, Any], handoff_open: bool) -> Decision:
         state.misses += 1

@@ -88,3 +88,49 @@ def test_out_of_scope_says_so_without_guessing(policy: HotlinePolicy) -> None:
 
 def test_intent_whose_kb_entry_was_removed_is_not_answered(policy: HotlinePolicy) -> None:
     assert not policy.decide(DialogueState(), parse("GONE-001"), handoff_open=True).answered
+
+
+SIBLINGS = {"ATM-004": {"question": "去ATM領普發現金要準備哪些東西？", "answer": "提款卡。", "category": "ATM領現"},
+            "ATM-016": {"question": "去ATM領錢需要帶健保卡本人嗎？", "answer": "不用。", "category": "ATM領現"},
+            "PST-001": {"question": "郵局臨櫃領現什麼時候開始？", "answer": "4月17日。", "category": "郵局領現"},
+            "TIM-001": {"question": "五種領取管道分別什麼時候開始？", "answer": "…", "category": "發放時程與期限"}}
+
+
+def test_close_siblings_get_one_clarifying_question_with_two_buttons() -> None:
+    policy = HotlinePolicy(SIBLINGS.get, "每日 08:30–18:30")
+    state = DialogueState()
+    p = parse("ATM-004", 0.5, fallback=True, reason="low_confidence",
+              ranking=[("ATM-004", 0.5), ("ATM-016", 0.4), ("PST-001", 0.05)])
+    decision = policy.decide(state, p, handoff_open=True)
+    reply = decision.replies[0]
+    assert reply.kind == "clarify" and not decision.answered and decision.action is None
+    assert reply.text == "請問您是想問：去ATM領普發現金要準備哪些東西，還是去ATM領錢需要帶健保卡本人嗎？"
+    assert [b["payload"] for b in reply.buttons] == ["/ATM-004", "/ATM-016", "/handoff_yes"]
+    assert state.last_suggestions == ["ATM-004", "ATM-016"]
+    picked = policy.decide(state, parse("ATM-016", 1.0), handoff_open=True)
+    assert picked.answered and picked.replies[0].intent == "ATM-016"
+
+
+@pytest.mark.parametrize(
+    ("ranking", "why"),
+    [([("ATM-004", 0.5), ("PST-001", 0.4)], "different categories, not declared"),
+     ([("ATM-004", 0.8), ("ATM-016", 0.1)], "not close"),
+     ([("ATM-004", 0.3), ("ATM-016", 0.2)], "both mere guesses")],
+)
+def test_no_clarifying_question_unless_close_confident_siblings(ranking: list[tuple[str, float]], why: str) -> None:
+    policy = HotlinePolicy(SIBLINGS.get, "每日 08:30–18:30")
+    p = parse(ranking[0][0], ranking[0][1], fallback=True, reason="ambiguous", ranking=ranking)
+    assert policy.decide(DialogueState(), p, handoff_open=True).replies[0].kind == "suggestions", why
+
+
+def test_declared_confusable_pair_is_clarified_across_categories() -> None:
+    policy = HotlinePolicy.from_config({"confusable_pairs": [["TIM-001", "PST-001"]]}, SIBLINGS.get, "每日")
+    p = parse("TIM-001", 0.5, fallback=True, reason="ambiguous", ranking=[("TIM-001", 0.5), ("PST-001", 0.45)])
+    reply = policy.decide(DialogueState(), p, handoff_open=False).replies[0]
+    assert reply.kind == "clarify" and [b["payload"] for b in reply.buttons] == ["/TIM-001", "/PST-001", "/callback"]
+
+
+def test_an_out_of_scope_fallback_is_never_clarified() -> None:
+    policy = HotlinePolicy(SIBLINGS.get, "每日 08:30–18:30")
+    p = parse("ATM-004", 0.5, fallback=True, reason="out_of_scope", ranking=[("ATM-004", 0.5), ("ATM-016", 0.45)])
+    assert policy.decide(DialogueState(), p, handoff_open=True).replies[0].kind != "clarify"
