@@ -17,6 +17,9 @@ from bot.hours import StaffedHours, clock_from_env
 from bot.intents import CONVERSATION_INTENTS
 from handoff.api import (agent_ws, auth, cases, chat_ws, engineer, health, kb_admin, nlu, pages, reports, rest_channel,
                          staff)
+from handoff.api import agencies as agencies_api
+from handoff.api import case_status
+from handoff import rest_callbacks
 from handoff.backends import make_backends
 from handoff.cases.watch import case_watch
 from handoff.control import control_watch
@@ -70,7 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.train_lock = asyncio.Lock()
         app.state.known_intents = lambda: [*(e["id"] for e in kb.entries()), *CONVERSATION_INTENTS]  # read live
         watchers = [asyncio.create_task(control_watch(app)), asyncio.create_task(nlu_service.watch_deployments()),
-                    asyncio.create_task(case_watch(app)), asyncio.create_task(watch_kb(app))]
+                    asyncio.create_task(case_watch(app)), asyncio.create_task(watch_kb(app)),
+                    asyncio.create_task(rest_callbacks.watch(app))]
         yield
         for watcher in watchers:
             watcher.cancel()
@@ -85,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     for module in (health, nlu, auth, staff, engineer, cases, kb_admin, reports, rest_channel, chat_ws, agent_ws,
                    pages):
+        app.include_router(module.router)
+    for module in (agencies_api, case_status, rest_callbacks):  # issue 15: agencies, case status, REST replies
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static", check_dir=False), name="static")
     return app

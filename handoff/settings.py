@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     smtp_from: str = Field("hotline@localhost", description="Sender address of notification e-mails.")
     case_sweep_seconds: float = Field(60.0, description="How often deadlines are checked for reminders and escalation.")
     public_url: str = Field("http://127.0.0.1:8000", description="Address staff use, for links in e-mails.")
+    sms_sender: str = Field("logging", description="How case results reach citizens by SMS: 'logging' (logged, "
+                            "number masked) or 'package.module:ClassName' of a provider class.")
+    status_rate_limit: int = Field(10, description="Case-status page: lookups allowed per client address per minute.")
+    rest_callback_secret: str = Field("", description="Shared secret that signs REST-channel callback posts "
+                                      "(HMAC-SHA256 in X-Hotline-Signature); empty means unsigned.")
+    rest_callback_seconds: float = Field(1.0, description="How often agent messages are pushed to REST callback URLs "
+                                         "(0 turns it off).")
 
     def path(self, value: Path) -> Path:
         """``value`` resolved against ``home``."""

@@ -8,11 +8,15 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from handoff import access
 from handoff.cases.lifecycle import CaseError
 from handoff.cases.wiring import service_for
 from handoff.deps import CurrentStaff, CurrentSupervisor
 
 router = APIRouter(prefix="/api/agencies", tags=["agencies"])
+access.register("GET", "/api/agencies", access.AGENT, access.SUPERVISOR, access.AGENCY)
+access.register("POST", "/api/agencies", access.SUPERVISOR)
+access.register("PATCH", "/api/agencies/{name}", access.SUPERVISOR)
 
 
 class AgencyEdit(BaseModel):

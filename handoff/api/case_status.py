@@ -15,11 +15,14 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from handoff import access
 from handoff.api.pages import _page
 from handoff.cases.lifecycle import CaseError
 from handoff.cases.wiring import service_for
 
 router = APIRouter(tags=["case status"])
+for _method, _path in (("GET", "/case-status"), ("GET", "/api/case-status"), ("POST", "/api/case-status/survey")):
+    access.register(_method, _path, access.ANYONE, note="citizens: rate-limited, status + published reply only")
 WINDOW = 60.0
 NOT_FOUND = "查無此案件，請確認案號及電話末四碼"
 

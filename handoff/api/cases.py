@@ -11,12 +11,14 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from handoff import access
 from handoff.cases.lifecycle import STATUSES, CaseError
 from handoff.cases.service import Actor, CaseService
 from handoff.cases.wiring import service_for
 from handoff.deps import CurrentStaff, CurrentSupervisor
 
 router = APIRouter(prefix="/api", tags=["cases"])
+access.register("POST", "/api/cases/{case_id}/survey", access.AGENT, access.SUPERVISOR)
 T = TypeVar("T")
 
 

@@ -171,6 +171,12 @@ cases = Table(
     Column("return_reason", Text),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # migration 0005 (issue 15): how the citizen hears back, and who notified the agency (通報機關)
+    Column("notify_channel", String(8)),  # email | sms | none
+    Column("citizen_email", String(200)),
+    Column("citizen_phone", String(40)),
+    Column("citizen_notified_at", Float),
+    Column("reporting_agency", String(100)),
 )
 
 case_events = Table(
@@ -345,5 +351,73 @@ training_examples = Table(
     Column("file", String(100), nullable=False),  # the nlu_data/ file they belong in
     Column("intent", String(64), nullable=False, index=True),
     Column("text", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# ---- after the chat (issue 15, migration 0005): agencies as data, citizen follow-up, scoring ------
+agencies = Table(
+    # Every agency a case can go to or a notice is sent to, with its designated contact (承辦窗口).
+    "agencies", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("contact_person", String(100)),
+    Column("email", String(200)),
+    Column("extension", String(40)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("updated_by", String(64)),
+    Column("updated_at", Float, nullable=False),
+)
+
+citizen_notices = Table(
+    # What the citizen was told about their case (e-mail or SMS), and whether it went out.
+    "citizen_notices", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("channel", String(8), nullable=False),  # email | sms
+    Column("address_masked", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),  # replied | closed
+    Column("text", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("sent_at", Float),
+    Column("error", Text),
+)
+
+case_surveys = Table(
+    # The seed's 5-point satisfaction survey after a case (表1 滿意度調查), forwarded to the agency (表2).
+    "case_surveys", metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("score", Integer, nullable=False),  # 5 非常滿意 … 1 非常不滿意
+    Column("comment", Text),
+    Column("source", String(16), nullable=False),  # citizen (status page) | staff (phoned)
+    Column("recorded_by", String(64)),
+    Column("created_at", Float, nullable=False),
+    Column("forwarded_at", Float),
+)
+
+spot_checks = Table(
+    # 抽測 (the seed's 表3): a tester calls an agency; scored ±5 for the notifying and handling agency.
+    "spot_checks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tester", String(100), nullable=False),
+    Column("called_at", Float, nullable=False),  # 發話時間
+    Column("reporting_agency", String(100)),  # 受話人員機關 = 通報機關 (none: the handling agency took the call)
+    Column("agency", String(100), nullable=False, index=True),  # 承辦機關
+    Column("replied_at", Float),  # the handling agency's reply; none = never
+    Column("survey_at", Float),  # the notifying agency's follow-up survey; none = never
+    Column("score", Integer),  # 給予滿意度評分 1–5
+    Column("note", Text),
+    Column("recorded_by", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+rest_clients = Table(
+    # REST-channel senders: where agent messages are pushed (Rasa's callback convention) and how far.
+    "rest_clients", metadata,
+    Column("conversation_id", String(40), ForeignKey("conversations.id"), primary_key=True),
+    Column("sender", String(128), nullable=False),
+    Column("callback_url", String(500)),
+    Column("delivered_seq", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float),
+    Column("last_error", Text),
     Column("created_at", Float, nullable=False),
 )

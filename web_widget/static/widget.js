@@ -559,8 +559,12 @@
     var legendId = "hl-survey-" + Math.random().toString(36).slice(2, 8);
     var status = el("p", { className: "hl-form-status", role: "status" });
     var buttons = el("div", { className: "hl-scale" });
+    // the seed's 「蒐集民眾回饋意見」: an optional comment, sent with the score (issue 15)
+    var comment = el("textarea", { id: legendId + "-comment", name: "comment", rows: "2", maxlength: "1000",
+                                   className: "hl-survey-comment" });
     var box = el("div", { className: "hl-form hl-form--survey", role: "group", "aria-labelledby": legendId }, [
-      el("p", { id: legendId, className: "hl-form-title", text: "請為本次服務評分" }), buttons, status,
+      el("p", { id: legendId, className: "hl-form-title", text: "請為本次服務評分" }),
+      field(legendId + "-comment", "回饋意見（選填）", comment, false), buttons, status,
     ]);
     scale.forEach(function (option) {
       buttons.appendChild(el("button", {
@@ -570,7 +574,10 @@
           event.currentTarget.setAttribute("aria-pressed", "true");
           status.textContent = "已送出評分：" + option.label + "，謝謝您！";
           box.classList.add("hl-done");
-          send({ type: "survey", score: Number(option.score) });
+          comment.disabled = true;
+          var frame = { type: "survey", score: Number(option.score) };
+          if (comment.value.trim()) frame.comment = comment.value.trim();
+          send(frame);
         },
       }));
     });
