@@ -25,6 +25,7 @@ from handoff.cases.watch import case_watch
 from handoff.control import control_watch
 from handoff.endpoints import load_endpoints
 from handoff.kb_live import watch_kb
+from handoff import stateless
 from handoff.hub import Hub, HubConfig
 from handoff.nlu_service import NLUService
 from handoff.settings import Settings, get_settings
@@ -49,14 +50,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nlu_service = NLUService(settings.path(settings.models_dir))
-        await nlu_service.reload()
         policy_raw, hours_raw = _policy_config(settings.path(settings.config_path))
         hours = StaffedHours.from_config(hours_raw)
         endpoints = load_endpoints(settings)
         db = Database(endpoints.database_url)
         kb = KnowledgeBase(db)  # the KB lives in the conversation database (no local file)
         kb_entries = {e["id"]: e for e in kb.entries()}
+        stateless.attach(settings, db.engine)  # HOTLINE_MODEL_STORE=database: models fetched from the database
+        nlu_service = NLUService(settings.path(settings.models_dir))
+        await nlu_service.reload()
         backends = make_backends(endpoints.redis_url, settings.redis_prefix)
         hub = Hub(store=SQLConversationStore(db), broker=backends.broker, queue=backends.queue,
                   presence=backends.presence, nlu=nlu_service,

@@ -29,6 +29,9 @@ class HotlineGroup(click.Group):
 def main(ctx: click.Context) -> None:
     """hotline: the 普發現金 chatbot, its knowledge base and the live-agent handoff server."""
     ctx.obj = get_settings()
+    from handoff import stateless
+
+    stateless.attach(ctx.obj)  # HOTLINE_MODEL_STORE=database: train/deploy/label reach the database
 
 
 @main.command("serve")

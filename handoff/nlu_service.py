@@ -94,12 +94,14 @@ class NLUService:
         """
         while True:
             await asyncio.sleep(every)
-            wanted = model_store.deployed_version(self.models_dir)
-            if wanted and wanted != self.version:
-                try:
-                    await self.reload(self.models_dir / wanted)
-                except Exception:  # a broken model must not take the server down
-                    log.exception("deploying model %s failed; still serving %s", wanted, self.version)
+            wanted = None
+            try:  # off the loop: with the database model store this is a query, and the load may fetch
+                wanted = await loop.run_in_executor(None, model_store.deployed_version, self.models_dir)
+                if wanted and wanted != self.version:
+                    await self.reload()  # the deployed version (fetched when this machine lacks it)
+            except Exception:  # a broken model or a database hiccup must not take the server down
+                log.exception("deploying model %s failed; still serving %s", wanted, self.version)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        loop = asyncio.get_running_loop()

@@ -14,9 +14,9 @@ from bot.clustering import cluster
 from bot.compare import Comparison, compare
 from bot.evaluate import EvalRow, read_eval_file
 from bot.pipeline import Pipeline
-from bot.training_data import add_examples
 from handoff.storage.misslog import MissLog
 from kb_sync.store import KnowledgeBase
+from handoff.storage.training import write_examples
 
 LABEL_FILE = "labelled_misses.yml"
 
@@ -57,7 +57,7 @@ async def label(misslog: MissLog, ids: list[int], intent: str, nlu_dir: Path, kn
     turns = [t for t in await misslog.get(ids) if t["status"] == "open"]
     if not turns:
         raise ReviewError("none of these misses is open")
-    written = add_examples(nlu_dir / LABEL_FILE, intent, [t["text_masked"] for t in turns])
+    written = write_examples(nlu_dir, LABEL_FILE, intent, [t["text_masked"] for t in turns])  # file or database
     await misslog.set_status([t["id"] for t in turns], "labelled", intent)
     return written
 

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     config_path: Path = Field(Path("config.yml"), description="Rasa-style NLU pipeline and policies.")
     nlu_data: Path = Field(Path("nlu_data"), description="Rasa 3 YAML training data directory.")
     models_dir: Path = Field(Path("models"), description="Versioned trained models and the DEPLOYED pointer.")
+    model_store: str = Field("files", description="Where model versions, the deployed pointer and the service's "
+                             "training-data edits live: 'files' (models/, nlu_data/) or 'database' (the "
+                             "conversation database; models/ is then a local cache).")
     data_dir: Path = Field(Path("var"), description="SQLite databases and logs.")
     kb_seed: Path = Field(Path("../shared/kb/faq.jsonl"), description="KB file imported by 'make run' when the KB is empty.")
     host: str = Field("127.0.0.1", description="Address the server listens on.")

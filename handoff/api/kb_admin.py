@@ -11,12 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import HotlineError
-from bot.training_data import add_examples
 from handoff import control, kb_live
 from handoff.deps import CurrentStaff, CurrentSupervisor, HubDep, SettingsDep
 from handoff.hub import AGENTS_CHANNEL
+from handoff.storage.training import write_examples
 from kb_sync import upkeep
 from kb_sync.errors import EntryNotFound, StaleChange, UpkeepError
 from kb_sync.readers import MAX_FIELD_CHARS
@@ -34,6 +35,7 @@ class EditRequest(BaseModel):
 
 class ApproveRequest(BaseModel):
     note: str = Field("", max_length=500)
+    confirm_pii: bool = Field(False, description="The reviewer checked the personal-data warnings (issue 12).")
 
 
 class RejectRequest(BaseModel):
@@ -104,7 +106,8 @@ async def approve(entry_id: str, body: ApproveRequest, request: Request, hub: Hu
     """A new revision, live at once in this server, announced to the agents (one transaction)."""
     def approve_and_announce() -> upkeep.Approval:
         return upkeep.approve(request.app.state.kb, entry_id, user["username"], body.note,
-                              also=lambda conn, approval: kb_live.record(conn, approval, user["username"]))
+                              also=lambda conn, approval: kb_live.record(conn, approval, user["username"]),
+                              confirm_pii=body.confirm_pii)
 
     try:
         approval = await asyncio.get_running_loop().run_in_executor(None, approve_and_announce)
@@ -112,11 +115,12 @@ async def approve(entry_id: str, body: ApproveRequest, request: Request, hub: Hu
         raise _http(exc) from exc
     training_file, training_error = None, None
     if approval.action == "added":
-        path = settings.path(settings.nlu_data) / APPROVED_DRAFTS_FILE
         try:  # the approval stands either way; the engineer can still label examples by hand
-            add_examples(path, entry_id, [approval.entry["question"], *approval.examples])
+            texts = [approval.entry["question"], *approval.examples]
+            await asyncio.get_running_loop().run_in_executor(
+                None, write_examples, settings.path(settings.nlu_data), APPROVED_DRAFTS_FILE, entry_id, texts)
             training_file = f"nlu_data/{APPROVED_DRAFTS_FILE}"
-        except (HotlineError, OSError) as exc:
+        except (HotlineError, OSError, SQLAlchemyError) as exc:
             training_error = f"訓練資料未寫入：{exc}"
     # ~0.1 s for the search index: off the event loop (reload_kb opens its own DB connection)
     await asyncio.get_running_loop().run_in_executor(None, kb_live.reload_kb, request.app)

@@ -6,6 +6,8 @@ starting the app replicas, ``hotline db current`` shows where a database stands,
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 
@@ -105,4 +107,31 @@ def db_copy(settings: object, source: str, target: str | None) -> None:
     click.echo(f"copied {sum(counts.values())} rows into {_display(target)}")
 
 
-COMMANDS: list[click.Command] = [db]
+@click.group("nlu-data", context_settings={"help_option_names": ["-h", "--help"]})
+def nlu_data() -> None:
+    """Training-data edits the running service stored in the database (HOTLINE_MODEL_STORE=database)."""
+
+
+@nlu_data.command("export")
+@click.option("--to", "target", type=click.Path(path_type=Path, file_okay=False),
+              help="The directory to write (default: HOTLINE_NLU_DATA, i.e. nlu_data/).")
+@click.pass_obj
+def nlu_data_export(settings: object, target: Path | None) -> None:
+    """Write labelled misses and approved entries' examples from the database into nlu_data/ YAML
+    (for version control and the next training); examples already in a file are not repeated."""
+    from handoff.storage import training
+    from handoff.storage.database import make_engine
+
+    target = target or settings.path(settings.nlu_data)  # type: ignore[attr-defined]
+    engine = make_engine(settings.chat_database_url)  # type: ignore[attr-defined]
+    try:
+        written = training.export(engine, target)
+    finally:
+        engine.dispose()
+    if not written:
+        click.echo("no training-data edits stored in the database")
+    for file, count in sorted(written.items()):
+        click.echo(f"{target / file}: {count} new examples")
+
+
+COMMANDS: list[click.Command] = [db, nlu_data]
