@@ -163,7 +163,8 @@ async def run(args: argparse.Namespace, bases: list[str]) -> dict[str, Any]:
     async with httpx.AsyncClient() as http:
         tokens = [(await http.post(f"{base}/auth/login", json={"username": f"load{i}", "password": args.password}))
                   .json()["token"] for i in range(args.agents)]
-    agents = [await websockets.connect(f"{ws_bases[i % len(bases)]}/ws/agent?token={t}", max_queue=None)
+    agents = [await websockets.connect(f"{ws_bases[i % len(bases)]}/ws/agent", max_queue=None,
+                                      subprotocols=["hotline.v1", f"bearer.{t}"])
               for i, t in enumerate(tokens)]
     agent_inbox: dict[int, asyncio.Queue[dict[str, Any]]] = {i: asyncio.Queue() for i in range(len(agents))}
     relay_to_agent: dict[str, float] = {}

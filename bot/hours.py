@@ -50,6 +50,26 @@ def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
         raise ConfigError(f"HOTLINE_CLOCK={value!r} is not an ISO timestamp: {exc}") from exc
 
 
+_DEFAULT: list[Clock] = []
+
+
+def default_clock() -> Clock:
+    """The process's one clock (``HOTLINE_CLOCK`` or real time): token expiry, timestamps, hours."""
+    if not _DEFAULT:
+        _DEFAULT.append(clock_from_env())
+    return _DEFAULT[0]
+
+
+def set_default_clock(clock: Clock) -> None:
+    """Make ``clock`` the process's one clock (the server does this at start-up)."""
+    _DEFAULT[:] = [clock]
+
+
+def timestamp() -> float:
+    """Epoch seconds on the process's clock: use instead of ``time.time()`` for anything stored."""
+    return default_clock().now().timestamp()
+
+
 def _hhmm(value: str) -> dtime:
     try:
         return datetime.strptime(value, "%H:%M").time()

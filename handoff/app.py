@@ -9,22 +9,24 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import yaml
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.dialogue import HotlinePolicy
-from bot.hours import StaffedHours, clock_from_env
+from bot.hours import StaffedHours, clock_from_env, set_default_clock
 from bot.intents import CONVERSATION_INTENTS
 from handoff.api import (agent_ws, auth, cases, chat_ws, engineer, health, kb_admin, nlu, pages, reports, rest_channel,
                          staff)
 from handoff.api import agencies as agencies_api
 from handoff.api import case_status
 from handoff import rest_callbacks
+from handoff import access, security
 from handoff.backends import make_backends
 from handoff.cases.watch import case_watch
 from handoff.control import control_watch
 from handoff.endpoints import load_endpoints
 from handoff.kb_live import watch_kb
+from handoff.retention import retention_watch
 from handoff import stateless
 from handoff.hub import Hub, HubConfig
 from handoff.nlu_service import NLUService
@@ -60,10 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         nlu_service = NLUService(settings.path(settings.models_dir))
         await nlu_service.reload()
         backends = make_backends(endpoints.redis_url, settings.redis_prefix)
+        clock = clock_from_env({"HOTLINE_CLOCK": settings.clock} if settings.clock else None)
+        set_default_clock(clock)  # issue 12: one clock for hours, token expiry and timestamps
+        app.state.clock = clock
         hub = Hub(store=SQLConversationStore(db), broker=backends.broker, queue=backends.queue,
                   presence=backends.presence, nlu=nlu_service,
                   policy=HotlinePolicy.from_config(policy_raw, kb_entries.get, hours.describe()), hours=hours,
-                  clock=clock_from_env({"HOTLINE_CLOCK": settings.clock} if settings.clock else None),
+                  clock=clock,
                   config=HubConfig(agent_grace_seconds=settings.agent_grace_seconds,
                                    citizen_grace_seconds=settings.citizen_grace_seconds),
                   misslog=MissLog(db))
@@ -76,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.known_intents = lambda: [*(e["id"] for e in kb.entries()), *CONVERSATION_INTENTS]  # read live
         watchers = [asyncio.create_task(control_watch(app)), asyncio.create_task(nlu_service.watch_deployments()),
                     asyncio.create_task(case_watch(app)), asyncio.create_task(watch_kb(app)),
-                    asyncio.create_task(rest_callbacks.watch(app))]
+                    asyncio.create_task(retention_watch(app)), asyncio.create_task(rest_callbacks.watch(app))]
         yield
         for watcher in watchers:
             watcher.cancel()
@@ -87,7 +92,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         nlu_service.close()
         db.close()
 
-    app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan)
+    # issue 12: every route passes the one access policy (handoff/access.py) first
+    app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan, dependencies=[Depends(access.enforce)])
+    app.add_middleware(security.JSONBodyGuard)
+    app.add_middleware(security.SecurityHeaders)
+    security.patch_openapi(app)
     app.state.settings = settings
     for module in (health, nlu, auth, staff, engineer, cases, kb_admin, reports, rest_channel, chat_ws, agent_ws,
                    pages):

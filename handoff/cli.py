@@ -95,6 +95,45 @@ def user_add(settings, username: str, role: str, agency: str | None, password: s
     click.echo(f"added {role} {username}")
 
 
+@user.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Re-enable a disabled account instead.")
+@click.pass_obj
+def user_disable(settings, username: str, enable: bool) -> None:  # type: ignore[no-untyped-def]
+    """Disable an account (its logins and every open token stop working at once), or --enable it."""
+    from handoff.auth import set_disabled_sync
+    from handoff.storage.database import Database
+
+    db = Database(settings.chat_database_url)
+    try:
+        if not set_disabled_sync(db, username, not enable):
+            raise click.ClickException(f"no user {username}")
+    finally:
+        db.close()
+    click.echo(f"{'enabled' if enable else 'disabled'} {username}")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for when not given.")
+@click.pass_obj
+def user_passwd(settings, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Set a new password; the user's open tokens are revoked (log in again)."""
+    from handoff.auth import set_password_sync
+    from handoff.storage.database import Database
+
+    if len(password) < 8:
+        raise click.ClickException("password must be at least 8 characters")
+    db = Database(settings.chat_database_url)
+    try:
+        if not set_password_sync(db, username, password):
+            raise click.ClickException(f"no user {username}")
+    finally:
+        db.close()
+    click.echo(f"password changed for {username}; their open sessions were logged out")
+
+
 for command in [*NLU_COMMANDS, *REVIEW_COMMANDS, *CASE_COMMANDS, *REPORT_COMMANDS, *DB_COMMANDS, kb]:
     main.add_command(command)
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request
 
-from handoff.auth import digest
+from handoff.access import current_staff
 from handoff.hub import Hub
 from handoff.nlu_service import NLUService
 from handoff.settings import Settings
@@ -24,12 +24,9 @@ def _hub(request: Request) -> Hub:
 
 
 async def _staff(request: Request, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    """The logged-in staff user; citizen conversation tokens are not staff tokens and are refused."""
-    token = (authorization or "").removeprefix("Bearer ").strip()
-    user = await request.app.state.hub.store.user_for_token(digest(token)) if token else None
-    if user is None:
-        raise HTTPException(401, "staff login required", headers={"WWW-Authenticate": "Bearer"})
-    return user
+    """The logged-in, enabled staff user (token expiry on the app's clock); citizen conversation
+    tokens are not staff tokens and are refused. The policy itself is handoff/access.py."""
+    return await current_staff(request)
 
 
 async def _engineer(user: Annotated[dict[str, Any], Depends(_staff)]) -> dict[str, Any]:

@@ -20,6 +20,10 @@ from bot.pipeline import Pipeline
 log = logging.getLogger(__name__)
 
 
+class NLUInputError(ValueError):
+    """This one text could not be parsed (the others in its batch were)."""
+
+
 class NLUService:
     def __init__(self, models_dir: Path) -> None:
         self.models_dir = models_dir
@@ -71,16 +75,29 @@ class NLUService:
                 assert pipeline is not None
                 try:
                     results = await loop.run_in_executor(self._executor, pipeline.parse_batch, [t for t, _ in batch])
-                except Exception as exc:  # every waiting caller hears of it
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
+                except Exception:  # one bad text must not fail the others: parse them one by one
+                    log.warning("NLU batch of %d failed; parsing its texts one at a time", len(batch))
+                    await self._parse_each(pipeline, batch)
                     continue
                 for (_, future), result in zip(batch, results):
                     if not future.done():
                         future.set_result(result)
         finally:
             self._draining = False
+
+    async def _parse_each(self, pipeline: Pipeline,
+                          batch: list[tuple[str, asyncio.Future[dict[str, Any]]]]) -> None:
+        """Per-item errors: each caller gets its own result or its own exception."""
+        loop = asyncio.get_running_loop()
+        for text, future in batch:
+            try:
+                result = await loop.run_in_executor(self._executor, pipeline.parse, text)
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(NLUInputError(f"text could not be parsed: {type(exc).__name__}"))
+                continue
+            if not future.done():
+                future.set_result(result)
 
     async def reload(self, directory: Path | None = None) -> str:
         loop = asyncio.get_running_loop()
@@ -92,6 +109,7 @@ class NLUService:
         Chats in progress are untouched: only the next parse uses the new model. A pointer file
         (rather than a signal) lets ``hotline deploy`` reach every server process on the host.
         """
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(every)
             wanted = None
@@ -104,4 +122,3 @@ class NLUService:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
-        loop = asyncio.get_running_loop()

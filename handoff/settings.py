@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     smtp_from: str = Field("hotline@localhost", description="Sender address of notification e-mails.")
     case_sweep_seconds: float = Field(60.0, description="How often deadlines are checked for reminders and escalation.")
     public_url: str = Field("http://127.0.0.1:8000", description="Address staff use, for links in e-mails.")
+    token_ttl_seconds: float = Field(8 * 3600, gt=0, description="How long a staff login token stays valid.")
+    raw_retention_days: float = Field(90.0, gt=0, description="Raw transcripts older than this (closed chats) "
+                                      "are masked by the retention purge; statistics are kept.")
     sms_sender: str = Field("logging", description="How case results reach citizens by SMS: 'logging' (logged, "
                             "number masked) or 'package.module:ClassName' of a provider class.")
     status_rate_limit: int = Field(10, description="Case-status page: lookups allowed per client address per minute.")

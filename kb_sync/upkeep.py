@@ -25,6 +25,24 @@ from kb_sync.readers import MAX_FIELD_CHARS
 from kb_sync.store import KnowledgeBase, _now, _rows, upsert
 
 UNASSIGNED_AGENCY = "待確認"  # what add_draft puts in ``agency``
+PII_LABELS = {"name": "人名稱謂（如王先生、陳小姐）", "id": "身分證號", "mobile": "手機號碼", "landline": "電話號碼",
+              "account": "帳號", "email": "電子郵件"}
+
+
+class PersonalDataUnconfirmed(UpkeepError):
+    """The text to publish looks like it holds personal data and the reviewer has not confirmed it."""
+
+
+def pii_warnings(fields: dict[str, str] | None) -> list[dict[str, Any]]:
+    """Per field, the kinds of personal data a reviewer must look at before publishing (issue 12)."""
+    from bot.pii import kinds
+
+    warnings = []
+    for name, value in (fields or {}).items():
+        found = sorted(kinds(value or ""))
+        if found:
+            warnings.append({"field": name, "kinds": found, "labels": [PII_LABELS[k] for k in found]})
+    return warnings
 
 
 @dataclass
@@ -92,7 +110,7 @@ def review_item(kb: KnowledgeBase, entry: dict[str, Any], change: dict[str, Any]
                 "base_revision": change["base_revision"], "stale": change["base_revision"] != entry["revision"]}
     changes = field_changes(before, after)
     return {**item, "before": before, "after": after, "changes": changes,
-            "summary": summary(changes, new=before is None)}
+            "summary": summary(changes, new=before is None), "pii_warnings": pii_warnings(after)}
 
 
 def review_queue(kb: KnowledgeBase) -> list[dict[str, Any]]:
@@ -135,8 +153,11 @@ def propose(kb: KnowledgeBase, entry_id: str, fields: dict[str, str | None], aut
 
 
 def approve(kb: KnowledgeBase, entry_id: str, reviewer: str, note: str = "",
-            also: Callable[[Connection, Approval], Any] | None = None) -> Approval:
+            also: Callable[[Connection, Approval], Any] | None = None, confirm_pii: bool = False) -> Approval:
     """Make the draft or the pending change live as one new revision.
+
+    Text that looks like personal data (a name form such as 王先生, an ID, a phone, an account) is
+    refused (``PersonalDataUnconfirmed``) unless the reviewer confirms it with ``confirm_pii``.
 
     ``also(conn, approval)`` runs inside the same transaction (the announcement of the change):
     if it fails, nothing is approved; its result is ``Approval.announcement``.
@@ -156,6 +177,10 @@ def approve(kb: KnowledgeBase, entry_id: str, reviewer: str, note: str = "",
             before, after, action = _fields(entry), _checked(_fields(change), complete=True), "changed"
         else:
             raise UpkeepError(f"{entry_id} 已退回，不能核准")
+        warnings = pii_warnings(after)
+        if warnings and not confirm_pii:
+            where = "；".join(f"{w['field']}：{'、'.join(w['labels'])}" for w in warnings)
+            raise PersonalDataUnconfirmed(f"{entry_id} 的內容疑似含有個人資料（{where}）：請修改，或確認無誤後勾選確認再核准")
         changes = field_changes(before, after)
         text = summary(changes, new=before is None)
         note = " ".join(note.split())[:500]

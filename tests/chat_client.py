@@ -9,9 +9,15 @@ import httpx
 from websockets.sync.client import ClientConnection, connect
 
 
+def staff_subprotocols(token: str) -> list[str]:
+    """How a staff token travels on /ws/agent: in the subprotocol list, never in the URL."""
+    return ["hotline.v1", f"bearer.{token}"]
+
+
 class Client:
-    def __init__(self, url: str) -> None:
-        self.ws: ClientConnection = connect(url, open_timeout=10, legacy=True)
+    def __init__(self, url: str, subprotocols: list[str] | None = None) -> None:
+        self.ws: ClientConnection = connect(url, open_timeout=10, legacy=True,
+                                            subprotocols=subprotocols)  # type: ignore[arg-type]
         self.frames: list[dict[str, Any]] = []
 
     def send(self, **frame: Any) -> None:
@@ -81,5 +87,5 @@ def login(base: str, username: str, password: str = "password1") -> str:
 class Agent(Client):
     def __init__(self, base: str, username: str) -> None:
         self.token = login(base, username)
-        super().__init__(base.replace("http", "ws") + f"/ws/agent?token={self.token}")
+        super().__init__(base.replace("http", "ws") + "/ws/agent", staff_subprotocols(self.token))
         self.hello = self.wait_type("hello")

@@ -1,24 +1,45 @@
-"""``/ws/agent``: the text agent's websocket (protocol in docs/protocol.md)."""
+"""``/ws/agent``: the text agent's websocket (protocol in docs/protocol.md).
+
+The staff token travels in the websocket subprotocol list (``hotline.v1``, ``bearer.<token>``),
+never in the URL, so it appears in no access log. Frames are validated against their models
+(handoff/api/frame_models.py); any failure is answered with an ``error`` frame and the socket kept.
+"""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from handoff.api.frames import FrameError, Outbox, RateLimiter, error, receive_frame, text_field
-from handoff.auth import CHAT_ROLES, digest
+from handoff.agent_states import AgentStateError
+from handoff.api.frame_models import AGENT_FRAMES, Accept, AgentMessage, AgentTyping, Close, Ping, Status, Transfer
+from handoff.api.frames import FrameError, Outbox, RateLimiter, echo, error, receive_frame, text_field, validated
+from handoff.access import clock_of
+from handoff.auth import CHAT_ROLES, staff_for_token
 from handoff.hub import AGENTS_CHANNEL, Hub, HubError, agent_channel, message_event
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["agent"])
+SUBPROTOCOL = "hotline.v1"
+BEARER = "bearer."
+AGENT_RATE_FRAMES = 60  # per 10 s: the console sends typing notices while the agent writes
+
+
+def subprotocol_token(ws: WebSocket) -> str:
+    """The staff token offered as ``bearer.<token>`` among the subprotocols, or ''."""
+    for offered in ws.scope.get("subprotocols") or []:
+        if offered.startswith(BEARER):
+            return offered[len(BEARER):]
+    return ""
 
 
 @router.websocket("/ws/agent")
 async def agent(ws: WebSocket) -> None:
     hub: Hub = ws.app.state.hub
-    token = ws.query_params.get("token", "")
-    user = await hub.store.user_for_token(digest(token)) if token else None
-    await ws.accept()
+    token = subprotocol_token(ws)
+    user = await staff_for_token(hub.store.db, token, clock_of(ws.app)) if token else None
+    await ws.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in (ws.scope.get("subprotocols") or []) else None)
     if user is None:
         await ws.close(code=4401, reason="login required")
         return
@@ -26,61 +47,63 @@ async def agent(ws: WebSocket) -> None:
         await ws.close(code=4403, reason="this role does not take chats")
         return
     username = user["username"]
-    limiter = RateLimiter(frames=60)
+    limiter = RateLimiter(frames=AGENT_RATE_FRAMES)
     async def missed(conversation_id: str, after_seq: int) -> list[dict[str, Any]]:
         return [message_event(m, conversation_id) for m in await hub.store.messages_since(conversation_id, after_seq)]
 
     async with hub.broker.subscribe(agent_channel(username), AGENTS_CHANNEL) as inbox:
         outbox = Outbox(ws, inbox, missed)
         chats = await hub.agent_connected(username, int(user["capacity"]))
-        outbox.put({"type": "hello", "agent": username, "capacity": int(user["capacity"]), "chats": sorted(chats)})
+        outbox.put({"type": "hello", "agent": username, "capacity": int(user["capacity"]), "chats": sorted(chats),
+                    "status": await hub.agent_state(username)})
         for conversation_id in sorted(chats):  # a reconnect gets its chats back
             transcript = [message_event(m, conversation_id) for m in await hub.store.messages_since(conversation_id)]
             outbox.put({"type": "assigned", "conversation_id": conversation_id, "transcript": transcript})
         outbox.start()
         await hub.broadcast_queue()
         try:
-            while True:
-                frame: dict[str, Any] | None = None
+            while outbox.alive:
+                raw: dict[str, Any] = {}
                 try:
-                    frame = await receive_frame(ws, limiter)
-                    await _handle(frame, hub, username, outbox)
+                    raw = await receive_frame(ws, limiter)
+                    await _handle(validated(AGENT_FRAMES, raw), hub, username, outbox)
                 except (FrameError, HubError) as exc:
-                    failed = error(exc.code, str(exc))
-                    for key in ("conversation_id", "client_id"):  # which chat the error is about
-                        if isinstance(frame, dict) and frame.get(key) is not None:
-                            failed[key] = frame[key]
-                    outbox.put(failed)
-        except WebSocketDisconnect:
+                    outbox.put(error(exc.code, str(exc), conversation_id=echo(raw, "conversation_id"),
+                                     client_id=echo(raw, "client_id")))
+                except WebSocketDisconnect:
+                    raise
+                except Exception:  # contained: logged once, answered, the connection kept
+                    log.exception("agent frame %r from %s failed", echo(raw, "type"), username)
+                    outbox.put(error("internal", "this action could not be handled; please try again",
+                                     conversation_id=echo(raw, "conversation_id"), client_id=echo(raw, "client_id")))
+            await ws.close(code=1011, reason="sender stopped")
+        except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
             await hub.agent_disconnected(username)
             await outbox.stop()
 
 
-async def _handle(frame: dict[str, Any], hub: Hub, username: str, outbox: Outbox) -> None:
-    kind = frame["type"]
-    conversation_id = frame.get("conversation_id")
-    if kind != "accept" and kind != "ping" and not isinstance(conversation_id, str):
-        raise FrameError("bad_request", "'conversation_id' is required")
-    if kind == "accept":
+async def _handle(frame: Any, hub: Hub, username: str, outbox: Outbox) -> None:
+    if isinstance(frame, Accept):
         if await hub.accept(username) is None:
             outbox.put(error("queue_empty", "no citizen is waiting"))
-    elif kind == "message":
-        text = text_field(frame, "text", 4000)
-        kb_id = frame.get("kb_id") if isinstance(frame.get("kb_id"), str) else None
-        message = await hub.agent_message(username, conversation_id, text, kb_id)  # type: ignore[arg-type]
-        outbox.put({"type": "ack", "client_id": frame.get("client_id"), "seq": message["seq"],
-                    "conversation_id": conversation_id})
-    elif kind == "transfer":
-        await hub.transfer(username, conversation_id, text_field(frame, "to", 64))  # type: ignore[arg-type]
-    elif kind == "close":
-        wrapup = frame.get("wrapup") if isinstance(frame.get("wrapup"), dict) else {}
-        await hub.agent_close(username, conversation_id, wrapup)  # type: ignore[arg-type]
-    elif kind == "typing":
-        await hub._agent_chat(username, conversation_id)  # type: ignore[arg-type]
-        await hub.broker.publish(f"conv:{conversation_id}", {"type": "typing", "sender": "agent"})
-    elif kind == "ping":
+    elif isinstance(frame, AgentMessage):
+        text = text_field(frame.text, "text", 4000)
+        message = await hub.agent_message(username, frame.conversation_id, text, frame.kb_id or None)
+        outbox.put({"type": "ack", "client_id": frame.client_id, "seq": message["seq"],
+                    "conversation_id": frame.conversation_id})
+    elif isinstance(frame, Transfer):
+        await hub.transfer(username, frame.conversation_id, frame.to)
+    elif isinstance(frame, Close):
+        await hub.agent_close(username, frame.conversation_id, frame.wrapup.model_dump())
+    elif isinstance(frame, AgentTyping):
+        await hub._agent_chat(username, frame.conversation_id)
+        await hub.broker.publish(f"conv:{frame.conversation_id}", {"type": "typing", "sender": "agent"})
+    elif isinstance(frame, Status):  # ready / break (with reason) / after-chat work / offline
+        try:
+            await hub.set_agent_state(username, frame.state, frame.reason)
+        except AgentStateError as exc:
+            raise FrameError(exc.code, str(exc)) from exc
+    elif isinstance(frame, Ping):
         outbox.put({"type": "pong"})
-    else:
-        raise FrameError("unknown_type", f"unknown message type '{kind}'")

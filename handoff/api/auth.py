@@ -1,29 +1,55 @@
-"""``POST /auth/login``: staff sign-in, answering a bearer token."""
+"""``POST /auth/login``: staff sign-in, answering a bearer token.
+
+Throttled per username and per client address (handoff/security.py): after repeated failures an
+attempt inside the growing delay gets 429 with ``Retry-After``. A failure takes the same time
+whether or not the username exists.
+"""
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import math
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import AfterValidator, BaseModel, Field
 
-from handoff.auth import TOKEN_TTL_SECONDS, check_password, digest, new_token
-from handoff.deps import CurrentStaff, HubDep
+from handoff.access import clock_of
+from handoff.auth import check_login, issue_token
+from handoff.deps import CurrentStaff, HubDep, SettingsDep
+from handoff.security import LoginThrottle
+from handoff.validation import storable
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 class Login(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=200)
+    username: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(storable)]
+    password: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable)]
 
 
-@router.post("/login")
-async def login(body: Login, hub: HubDep) -> dict[str, Any]:
+def throttle_of(request: Request) -> LoginThrottle:
+    state = request.app.state
+    if getattr(state, "login_throttle", None) is None:
+        state.login_throttle = LoginThrottle(clock=clock_of(request.app))
+    return state.login_throttle
+
+
+@router.post("/login", responses={401: {"description": "wrong username or password"},
+                                  429: {"description": "too many failures: wait Retry-After seconds"}})
+async def login(body: Login, request: Request, hub: HubDep, settings: SettingsDep) -> dict[str, Any]:
+    throttle = throttle_of(request)
+    address = request.client.host if request.client else "-"
+    wait = throttle.retry_after(body.username, address)
+    if wait > 0:
+        raise HTTPException(429, "too many failed logins; try again later",
+                            headers={"Retry-After": str(math.ceil(wait))})
     user = await hub.store.get_user(body.username)
-    if user is None or not check_password(body.password, user["password_hash"]):
+    if not await asyncio.to_thread(check_login, body.password, user):  # bcrypt off the event loop
+        throttle.failed(body.username, address)
         raise HTTPException(401, "wrong username or password")
-    token = new_token("s")
-    await hub.store.add_token(digest(token), user["username"], TOKEN_TTL_SECONDS)
+    assert user is not None
+    throttle.succeeded(body.username)
+    token = await issue_token(hub.store.db, user["username"], clock_of(request.app), settings.token_ttl_seconds)
     return {"token": token, "role": user["role"], "username": user["username"]}
 
 

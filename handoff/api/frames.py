@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import WebSocket
+from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect
+
+from handoff.api.frame_models import frame_error
+
+log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 8192
 RATE_FRAMES = 20
@@ -39,8 +45,9 @@ class RateLimiter:
         return True
 
 
-def error(code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message}
+def error(code: str, message: str, **about: Any) -> dict[str, Any]:
+    """An ``error`` frame; ``about`` (e.g. client_id, conversation_id) is added when not None."""
+    return {"type": "error", "code": code, "message": message, **{k: v for k, v in about.items() if v is not None}}
 
 
 async def receive_frame(ws: WebSocket, limiter: RateLimiter) -> dict[str, Any]:
@@ -59,18 +66,40 @@ async def receive_frame(ws: WebSocket, limiter: RateLimiter) -> dict[str, Any]:
         frame = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise FrameError("bad_json", f"not valid JSON: {exc.msg}") from exc
+    except (RecursionError, ValueError) as exc:  # deep nesting; an integer too long to convert
+        raise FrameError("bad_json", "JSON nested too deeply or numbers too long") from exc
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise FrameError("bad_json", "a frame must be a JSON object with a 'type'")
     return frame
 
 
-def text_field(frame: dict[str, Any], name: str, limit: int) -> str:
-    value = frame.get(name)
-    if not isinstance(value, str) or not value.strip():
+def validated(adapter: TypeAdapter[Any], frame: dict[str, Any]) -> Any:
+    """The frame as its pydantic model (handoff/api/frame_models.py); FrameError if it does not fit."""
+    try:
+        return adapter.validate_python(frame)
+    except ValidationError as exc:
+        raise FrameError(*frame_error(exc)) from None
+
+
+def text_field(value: str, name: str, limit: int) -> str:
+    """A message text: not blank, at most ``limit`` characters (the model bounds it already)."""
+    if not value.strip():
         raise FrameError("bad_request", f"'{name}' must be a non-empty string")
     if len(value) > limit:
         raise FrameError("too_large", f"'{name}' longer than {limit} characters")
     return value.strip()
+
+
+def echo(frame: dict[str, Any], key: str) -> str | int | None:
+    """A client's field to echo in an error frame, only when it is safe to send back."""
+    value = frame.get(key)
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return value
+    return None
 
 
 Missed = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
@@ -109,6 +138,11 @@ class Outbox:
         if self._fresh(frame):
             await self.ws.send_text(json.dumps(frame, ensure_ascii=False))
 
+    @property
+    def alive(self) -> bool:
+        """False once the sender task has ended: the socket no longer gets anything."""
+        return self._task is None or not self._task.done()
+
     async def _catch_up(self, key: str, before_seq: int | None) -> None:
         """Send the stored messages of ``key`` after the last one sent (up to ``before_seq``)."""
         if self.missed is None or (key not in self.sent_seq and key != ""):
@@ -119,17 +153,27 @@ class Outbox:
             await self._send(event)
 
     async def _pump(self) -> None:
+        """Send until the socket goes; a frame that fails for any other reason is logged once and
+        skipped, so one bad frame never leaves a socket that silently stops answering."""
         while True:
             frame = await self.queue.get()
-            if frame.get("type") == "resync":
-                for key in list(self.sent_seq):
-                    await self._catch_up(key, None)
-                continue
-            if frame.get("type") == "message" and isinstance(frame.get("seq"), int):
-                key = frame.get("conversation_id", "")
-                if frame["seq"] > self.sent_seq.get(key, 0) + 1 and key in self.sent_seq:
-                    await self._catch_up(key, frame["seq"])
-            await self._send(frame)
+            try:
+                await self._pump_one(frame)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                return  # the socket is gone (or closing); the receive loop ends the connection
+            except Exception:
+                log.exception("frame %r not sent", frame.get("type"))
+
+    async def _pump_one(self, frame: dict[str, Any]) -> None:
+        if frame.get("type") == "resync":
+            for key in list(self.sent_seq):
+                await self._catch_up(key, None)
+            return
+        if frame.get("type") == "message" and isinstance(frame.get("seq"), int):
+            key = frame.get("conversation_id", "")
+            if frame["seq"] > self.sent_seq.get(key, 0) + 1 and key in self.sent_seq:
+                await self._catch_up(key, frame["seq"])
+        await self._send(frame)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._pump())

@@ -1,18 +1,26 @@
 """``POST /model/parse``: Rasa's parse endpoint."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from handoff.deps import NLUDep, SettingsDep
+from handoff.nlu_service import NLUInputError
+from handoff.validation import storable
 
 router = APIRouter(prefix="/model", tags=["nlu"])
 
 
+def _utf8(value: str) -> str:
+    """Parse text may hold NUL (it is not stored) but must encode as UTF-8."""
+    storable(value.replace("\x00", ""))
+    return value
+
+
 class ParseRequest(BaseModel):
-    text: str = Field(description="The citizen's message.")
+    text: Annotated[str, Field(max_length=100_000, description="The citizen's message."), AfterValidator(_utf8)]
 
 
 @router.post("/parse")
@@ -22,4 +30,7 @@ async def parse(body: ParseRequest, nlu: NLUDep, settings: SettingsDep) -> dict[
         raise HTTPException(413, f"text longer than {settings.max_text_chars} characters")
     if not body.text.strip():
         raise HTTPException(422, "text is empty")
-    return await nlu.parse(body.text)
+    try:
+        return await nlu.parse(body.text)
+    except NLUInputError as exc:
+        raise HTTPException(422, str(exc)) from exc

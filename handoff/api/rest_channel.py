@@ -1,30 +1,49 @@
 """Rasa's REST channel, ``POST /webhooks/rest/webhook``, so existing Rasa clients work.
 
 The ``sender`` names the conversation, as in Rasa. The answer lists what the bot (or an agent)
-said in reply during this request.
+said in reply during this request. Concurrent first messages from one sender make one
+conversation: a per-sender lock in this process, and a lost insert race with another process is
+read back instead of failing.
 """
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import Any
+from typing import Annotated, Any
+from weakref import WeakValueDictionary
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 
 from handoff.deps import HubDep, SettingsDep
-from handoff.hub import HubError, conversation_channel
+from handoff.hub import Hub, HubError, conversation_channel
+from handoff.validation import storable
 
 router = APIRouter(prefix="/webhooks/rest", tags=["rest channel"])
+_creating: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
 
 class RestMessage(BaseModel):
-    sender: str = Field(min_length=1, max_length=128)
-    message: str = Field(max_length=10_000)
+    sender: Annotated[str, Field(min_length=1, max_length=128), AfterValidator(storable)]
+    message: Annotated[str, Field(max_length=10_000), AfterValidator(storable)]
 
 
 def _conversation_id(sender: str) -> str:
     return "r_" + hashlib.sha256(sender.encode("utf-8")).hexdigest()[:24]
+
+
+async def ensure_conversation(hub: Hub, conversation_id: str) -> None:
+    """Create the sender's conversation once, however many first messages race."""
+    lock = _creating.setdefault(conversation_id, asyncio.Lock())
+    async with lock:
+        if await hub.store.get_conversation(conversation_id) is not None:
+            return
+        try:
+            await hub.store.create_conversation(conversation_id, "-", "rest")
+        except IntegrityError:  # another process created it first
+            if await hub.store.get_conversation(conversation_id) is None:
+                raise
 
 
 @router.post("/webhook")
@@ -36,8 +55,7 @@ async def webhook(body: RestMessage, hub: HubDep, settings: SettingsDep) -> list
     conversation_id = _conversation_id(body.sender)
     replies: list[dict[str, Any]] = []
     async with hub.broker.subscribe(conversation_channel(conversation_id)) as inbox:
-        if await hub.store.get_conversation(conversation_id) is None:
-            await hub.store.create_conversation(conversation_id, "-", "rest")
+        await ensure_conversation(hub, conversation_id)
         try:
             await hub.citizen_message(conversation_id, body.message.strip())
         except HubError as exc:

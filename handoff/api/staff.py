@@ -1,14 +1,21 @@
-"""Staff REST: KB search for the agent console and conversation records."""
+"""Staff REST: KB search for the agent console and conversation records.
+
+Who may read which conversation is handoff/access.py's row rule; an agency user gets the record
+masked (bot/pii.py), never the raw transcript.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
+from bot.pii import mask
+from handoff.access import conversation_access
 from handoff.deps import CurrentStaff, HubDep
 from handoff.hub import message_event
 
 router = APIRouter(prefix="/api", tags=["staff"])
+ConversationId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.get("/kb/search")
@@ -18,12 +25,24 @@ async def kb_search(request: Request, user: CurrentStaff,
     return [{k: e[k] for k in ("id", "question", "answer", "category", "agency")} for e in results]
 
 
-@router.get("/conversations/{conversation_id}")
-async def conversation(conversation_id: str, hub: HubDep, user: CurrentStaff) -> dict[str, Any]:
+def _masked(record: dict[str, Any], transcript: list[dict[str, Any]],
+            callbacks: list[dict[str, Any]]) -> dict[str, Any]:
+    for event in transcript:
+        event["text"] = mask(event["text"])
+    callbacks = [{**c, "name": "[姓名]", "phone": mask(str(c.get("phone") or "")) or "[電話]",
+                  "question": mask(str(c.get("question") or ""))} for c in callbacks]
+    return {"conversation": record, "transcript": transcript, "callbacks": callbacks, "masked": True}
+
+
+@router.get("/conversations/{conversation_id}", responses={404: {"description": "unknown, or not yours to read"}})
+async def conversation(conversation_id: ConversationId, hub: HubDep, user: CurrentStaff) -> dict[str, Any]:
+    view = await conversation_access(hub.store.db, user, conversation_id)
     record = await hub.store.get_conversation(conversation_id)
     if record is None:
         raise HTTPException(404, "unknown conversation")
-    record = {k: v for k, v in record.items() if k != "token_hash"}
+    record = {k: v for k, v in record.items() if k not in ("token_hash", "dialogue")}
     transcript = [message_event(m) for m in await hub.store.messages_since(conversation_id)]
-    return {"conversation": record, "transcript": transcript,
-            "callbacks": await hub.store.callbacks_for(conversation_id)}
+    callbacks = await hub.store.callbacks_for(conversation_id)
+    if view == "masked":
+        return _masked(record, transcript, callbacks)
+    return {"conversation": record, "transcript": transcript, "callbacks": callbacks, "masked": False}

@@ -3,7 +3,7 @@ and PostgreSQL compare and subtract them alike."""
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-                        Table, Text, UniqueConstraint)
+                        Table, Text, UniqueConstraint, false)
 
 metadata = MetaData()
 
@@ -29,6 +29,7 @@ conversations = Table(
     Column("answered_turns", Integer, nullable=False, default=0),
     Column("wait_seconds", Float),
     Column("survey_score", Integer),
+    Column("pii_masked_at", Float),  # migration 0003: raw texts masked by the retention purge
 )
 
 messages = Table(
@@ -93,6 +94,7 @@ users = Table(
     Column("capacity", Integer, nullable=False, default=3),
     Column("created_at", Float, nullable=False),
     Column("email", String(200)),  # migration 0002: where case notifications are e-mailed
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),  # migration 0003
 )
 
 auth_tokens = Table(

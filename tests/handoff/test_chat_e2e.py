@@ -11,7 +11,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.chat_client import Agent, Citizen, Client, login
+from tests.chat_client import Agent, Citizen, Client, login, staff_subprotocols
 from tests.conftest import CLOSED_CLOCK, OPEN_CLOCK
 from tests.servers import free_port, running_server
 
@@ -224,7 +224,7 @@ def test_staff_endpoints_refuse_no_token_and_citizen_tokens(open_server: str) ->
         with pytest.raises(ConnectionClosed) as info:
             socket.ws.recv(timeout=5)
         assert info.value.rcvd.code == 4401
-    engineer = Client(open_server.replace("http", "ws") + f"/ws/agent?token={login(open_server, 'engineer1')}")
+    engineer = Client(open_server.replace("http", "ws") + "/ws/agent", staff_subprotocols(login(open_server, 'engineer1')))
     with pytest.raises(ConnectionClosed) as info:
         engineer.ws.recv(timeout=5)
     assert info.value.rcvd.code == 4403

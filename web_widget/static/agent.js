@@ -178,7 +178,8 @@ function connect() {
   if (!auth) return;
   clearTimeout(retryTimer);
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const socket = new WebSocket(`${proto}//${location.host}/ws/agent?token=${encodeURIComponent(auth.token)}`);
+  // The token goes in the subprotocol list, never in the URL (URLs end up in access logs).
+  const socket = new WebSocket(`${proto}//${location.host}/ws/agent`, ["hotline.v1", `bearer.${auth.token}`]);
   ws = socket;
   setConn("連線中…", false);
   socket.onmessage = (event) => {

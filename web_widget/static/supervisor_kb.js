@@ -184,11 +184,18 @@ function renderEntry(data, notice) {
 function reviewBlock(entry, review, showError) {
   const note = el("input", { id: "kb-approve-note", maxlength: "500", autocomplete: "off" });
   const reason = el("input", { id: "kb-reject-reason", maxlength: "500", autocomplete: "off" });
+  // Personal data in text about to be published (王先生, IDs, phones, accounts): warn, and approval needs a tick.
+  const warnings = review.pii_warnings || [];
+  const piiConfirm = warnings.length ? el("input", { type: "checkbox", id: "kb-pii-confirm" }) : null;
+  const piiBlock = warnings.length ? el("div", { className: "kb-warn", role: "alert" }, [
+    el("p", { text: "內容疑似含有個人資料：" + warnings.map((w) => `${w.field}（${w.labels.join("、")}）`).join("；") }),
+    el("label", { for: "kb-pii-confirm" }, [piiConfirm, " 我已確認內容不含民眾個人資料，可以公開"]),
+  ]) : null;
   const who = review.proposed_by ? `${review.proposed_by} 於 ${when(review.proposed_at)} 提出` : `草稿建立於 ${when(review.proposed_at)}`;
   const approve = async () => {
     try {
       const result = await api(`/api/kb/entries/${encodeURIComponent(entry.id)}/approve`, {
-        method: "POST", body: { note: note.value.trim() },
+        method: "POST", body: { note: note.value.trim(), confirm_pii: Boolean(piiConfirm && piiConfirm.checked) },
       });
       let text = `已核准第 ${result.revision} 版，機器人即時使用新內容，並已佈達給客服人員。`;
       if (result.retrain_needed) {
@@ -223,6 +230,7 @@ function reviewBlock(entry, review, showError) {
     el("h3", { id: "kb-review-head", text: review.kind === "new" ? `待審核：新增條目` : `待審核：${review.summary}` }),
     el("p", { className: "muted small", text: who }),
     review.stale ? el("p", { className: "kb-warn", text: "上線內容在這項修改提出後已更新，請檢查並重新儲存修改後再核准。" }) : null,
+    piiBlock,
     review.kind === "new"
       ? el("p", { className: "kb-warn", text: "新條目核准後立即可供查詢；機器人要在模型重新訓練並部署後才會辨識這個新問題。" })
       : null,
