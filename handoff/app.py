@@ -18,7 +18,7 @@ from bot.intents import CONVERSATION_INTENTS
 from handoff.api import (agent_ws, auth, cases, chat_ws, engineer, health, kb_admin, nlu, pages, reports, rest_channel,
                          staff)
 from handoff.api import agencies as agencies_api
-from handoff.api import case_status
+from handoff.api import case_status, spot_checks
 from handoff import rest_callbacks
 from handoff import access, security
 from handoff.backends import make_backends
@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, nlu, auth, staff, engineer, cases, kb_admin, reports, rest_channel, chat_ws, agent_ws,
                    pages):
         app.include_router(module.router)
-    for module in (agencies_api, case_status, rest_callbacks):  # issue 15: agencies, case status, REST replies
+    for module in (agencies_api, case_status, rest_callbacks, spot_checks):  # issue 15: agencies, case status, …
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static", check_dir=False), name="static")
     return app

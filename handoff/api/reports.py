@@ -7,14 +7,20 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from handoff import access
 from handoff.deps import CurrentSupervisor, HubDep
 from handoff.reports import quality
 from handoff.reports.export import FORMATS, definitions, render
 from handoff.reports.figures import ReportError, month_bounds
-from handoff.reports.monthly import MonthlyReport, monthly_report
+from handoff.reports.monthly import MonthlyReport, monthly_report, period_report
+from handoff.reports.periods import Period, period
 
 router = APIRouter(prefix="/api", tags=["reports"])
 MONTH = Query(..., pattern=r"^\d{4}-\d{2}$", description="Calendar month in Asia/Taipei, YYYY-MM.")
+KIND = Query(..., pattern="^(day|week|month|year)$", description="day, week, month or year.")
+VALUE = Query(..., max_length=10, description="2023-10-05, 2023-W41, 2023-10 or 2023.")
+access.register("GET", "/api/reports/period", access.SUPERVISOR)
+access.register("GET", "/api/reports/period/export", access.SUPERVISOR)
 
 
 class SampleRequest(BaseModel):
@@ -56,6 +62,41 @@ async def _report(request: Request, hub: Any, month: str) -> MonthlyReport:
 @router.get("/reports/monthly")
 async def monthly(request: Request, hub: HubDep, user: CurrentSupervisor, month: str = MONTH) -> dict[str, Any]:
     return (await _report(request, hub, month)).to_dict()
+
+
+def _span(kind: str, value: str) -> Period:
+    try:
+        return period(kind, value)
+    except ReportError as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+async def _period_report(request: Request, hub: Any, span: Period) -> MonthlyReport:
+    entries = request.app.state.kb_entries
+    now = hub.clock.now().timestamp()
+
+    def title(kb_id: str) -> str | None:
+        entry = entries.get(kb_id)
+        return entry["question"] if entry else None
+
+    return await hub.store.db.read(lambda conn: period_report(conn, span, now, title))
+
+
+@router.get("/reports/period")
+async def by_period(request: Request, hub: HubDep, user: CurrentSupervisor, kind: str = KIND,
+                    value: str = VALUE) -> dict[str, Any]:
+    """The report for a day, an ISO week, a month or a year (the same figures at every cadence)."""
+    return (await _period_report(request, hub, _span(kind, value))).to_dict()
+
+
+@router.get("/reports/period/export")
+async def export_period(request: Request, hub: HubDep, user: CurrentSupervisor, kind: str = KIND, value: str = VALUE,
+                        fmt: str = Query("xlsx", alias="format", pattern="^(xlsx|csv|json)$")) -> Response:
+    span = _span(kind, value)
+    report = await _period_report(request, hub, span)
+    name = f"hotline-report-{span.label}.{fmt}"
+    return Response(render(report, fmt), media_type=FORMATS[fmt],
+                    headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"})
 
 
 @router.get("/reports/definitions")

@@ -3,48 +3,73 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from handoff.reports.export import FORMATS
 
 
-def kb_titles(kb_path: Path) -> dict[str, str]:
+def kb_titles(target: Any) -> dict[str, str]:
     """KB id → question, for the missed-topics table; empty when there is no KB yet."""
-    if not kb_path.exists():
-        return {}
-    from kb_sync.store import KnowledgeBase
+    from sqlalchemy.exc import SQLAlchemyError
 
-    return {e["id"]: e["question"] for e in KnowledgeBase(kb_path).entries()}
+    from kb_sync.store import read_approved
+
+    if isinstance(target, Path) and not target.exists():
+        return {}
+    try:
+        return {e["id"]: e["question"] for e in read_approved(target)}
+    except SQLAlchemyError:  # no KB tables in this database yet
+        return {}
+
+
+CADENCES = ("day", "week", "month", "year")
 
 
 @click.command("report")
-@click.option("--month", required=True, metavar="YYYY-MM", help="Calendar month in Asia/Taipei, e.g. 2023-10.")
+@click.option("--day", metavar="YYYY-MM-DD", help="One day in Asia/Taipei, e.g. 2023-10-05.")
+@click.option("--week", metavar="YYYY-Www", help="An ISO week (Monday–Sunday), e.g. 2023-W41.")
+@click.option("--month", metavar="YYYY-MM", help="A calendar month, e.g. 2023-10.")
+@click.option("--year", metavar="YYYY", help="A calendar year, e.g. 2023 (its ranking is the year-end 機關獎).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="json", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (default: stdout for csv/json, hotline-report-YYYY-MM.xlsx for xlsx).")
+              help="File to write (default: stdout for csv/json, hotline-report-<period>.xlsx for xlsx).")
 @click.pass_obj
-def report(settings, month: str, fmt: str, output: Path | None) -> None:  # type: ignore[no-untyped-def]
-    """The supervisor's monthly report (chats, match rate, waits, satisfaction, cases, quality)."""
+def report(settings, day: str | None, week: str | None, month: str | None, year: str | None,  # type: ignore[no-untyped-def]
+           fmt: str, output: Path | None) -> None:
+    """The supervisor's report for a day, week, month or year: chats, match rate, person requests,
+    waits, satisfaction, cases and agency scores, special cases, comments, quality. Give exactly one
+    of --day, --week, --month, --year."""
     from bot.hours import clock_from_env
     from handoff.reports.export import render, to_csv, to_json
-    from handoff.reports.monthly import monthly_report
+    from handoff.reports.figures import ReportError
+    from handoff.reports.monthly import period_report
+    from handoff.reports.periods import period
     from handoff.storage.database import Database
 
+    given = [(kind, value) for kind, value in zip(CADENCES, (day, week, month, year)) if value]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --day YYYY-MM-DD, --week YYYY-Www, --month YYYY-MM, --year YYYY")
+    kind, value = given[0]
+    try:
+        span = period(kind, value)
+    except ReportError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{kind}") from exc
     # HOTLINE_CLOCK, as the server uses it: "now" decides whether an unreplied case is late yet
     now = clock_from_env({"HOTLINE_CLOCK": settings.clock} if settings.clock else {}).now().timestamp()
     db = Database(settings.chat_database_url)
     try:
         titles = kb_titles(settings.kb_db)
-        result = db.read_sync(lambda conn: monthly_report(conn, month, now, titles.get))
+        result = db.read_sync(lambda conn: period_report(conn, span, now, titles.get))
     finally:
         db.close()
     if output is None and fmt != "xlsx":
         sys.stdout.write(to_json(result) + "\n" if fmt == "json" else to_csv(result))
         return
-    target = output or Path(f"hotline-report-{month}.xlsx")
+    target = output or Path(f"hotline-report-{span.label}.xlsx")
     target.write_bytes(render(result, fmt))
-    click.echo(f"wrote {target} ({fmt}, {result.volume.chats} chats in {month})", err=output is None)
+    click.echo(f"wrote {target} ({fmt}, {result.volume.chats} chats in {span.label})", err=output is None)
 
 
 COMMANDS: list[click.Command] = [report]

@@ -1,9 +1,12 @@
-"""The supervisor's monthly report, computed from the chat database.
+"""The supervisor's report for a day, an ISO week, a month or a year, from the chat database.
 
-``monthly_report(conn, "2023-10", now=...)`` is pure: it reads through one SQLAlchemy connection
-and returns a :class:`MonthlyReport`; the API, the CLI and the exports all format that one object.
+``period_report(conn, period("week", "2023-W41"), now=...)`` (``monthly_report(conn, "2023-10", now)``
+for a month) is pure: it reads through one SQLAlchemy connection and returns a
+:class:`MonthlyReport` (the name is historical: it holds any period); the API, the CLI and the
+exports all format that one object. Every cadence runs the same code over other bounds, so the
+week's additive figures are the sums of its days' (tested).
 
-Which rows belong to a month (calendar month in Asia/Taipei, [first day 00:00, next month 00:00)):
+Which rows belong to a period (Asia/Taipei days, [first day 00:00, day after the last 00:00)):
 
 - conversations, and everything hanging off a conversation (waits, outcome, survey, quality
   review), by the conversation's ``created_at``; only conversations where the citizen said
@@ -17,14 +20,15 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, select
 
-from handoff.reports.figures import (POINTS, REPLY_HOURS, RESOLVE_DAYS, TARGET, TIMEZONE, WAIT_BANDS, figure,
-                                     local_day, local_iso, mean, month_bounds, rate)
+from bot.intents import ASK_HUMAN
+from handoff.reports import extras, scoring
+from handoff.reports.figures import (POINTS, RESOLVE_DAYS, TARGET, TIMEZONE, WAIT_BANDS, figure, local_day,
+                                     local_iso, mean, rate)
+from handoff.reports.periods import Period, period
 from handoff.storage.schema import callbacks, cases, conversations, quality_reviews, surveys, turns
 
 CHECKLIST = ("greeting", "confirmed_need", "anything_else", "thanks", "correct_answer")
@@ -59,6 +63,8 @@ class MatchRate:
     target: float = figure("合約標準", "The contract's minimum match rate, 85 %.")
     met: bool | None = figure("達標", "match_rate ≥ target (none when there were no questions).")
     misses: int = figure("未命中", "Question turns logged as misses (fallback, handoff, 👎, ignored suggestions).")
+    person_requests: int = figure("要求真人", "Typed turns asking for a person (intent ask_human, not a fallback): "
+                                          "not questions and not misses, counted apart.")
 
 
 @dataclasses.dataclass
@@ -102,7 +108,8 @@ class AgencyRow:
     replied_on_time: int = figure("24 小時內回覆", "Replied to the citizen by reply_due_at (accepted_at + 24 h).")
     replied_late: int = figure("逾時回覆", "Replied after reply_due_at, or still unreplied when it has passed.")
     reply_pending: int = figure("回覆期限未到", "Unreplied and reply_due_at not reached yet.")
-    points: int = figure("機關得分", "+10 per case replied to on time, −10 per late one (the seed's 機關獎).")
+    points: int = figure("機關得分", "Rule response (陸、二、(一)2): +10 per case replied to on time with no "
+                                   "survey scored 1–2, −10 per late one or one scored 1–2; all rules in scores.")
     resolved_on_time: int = figure("如期結案", "Closed by resolve_due_at (7 days, urgent 3 days).")
     resolved_late: int = figure("逾期結案", "Closed after resolve_due_at, or still open when it has passed.")
     resolve_pending: int = figure("結案期限未到", "Open and resolve_due_at not reached yet.")
@@ -188,6 +195,12 @@ class MonthlyReport:
     top_missed: list[Topic]
     quality: Quality
     daily: list[Day]
+    period: str = "month"
+    case_surveys: list[extras.CaseSurveyRow] = dataclasses.field(default_factory=list)
+    special: list[extras.SpecialCase] = dataclasses.field(default_factory=list)
+    comments: list[extras.Comment] = dataclasses.field(default_factory=list)
+    scores: list[scoring.ScoreRow] = dataclasses.field(default_factory=list)
+    ranking: list[scoring.RankRow] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -195,7 +208,9 @@ class MonthlyReport:
 
 SECTIONS: dict[str, type] = {"volume": Volume, "match": MatchRate, "waits": Waits, "satisfaction": Satisfaction,
                              "cases": Cases, "cases.by_agency": AgencyRow, "top_missed": Topic,
-                             "quality": Quality, "quality.by_agent": QualityAgentRow, "daily": Day}
+                             "quality": Quality, "quality.by_agent": QualityAgentRow, "daily": Day,
+                             "case_surveys": extras.CaseSurveyRow, "special": extras.SpecialCase,
+                             "comments": extras.Comment, "scores": scoring.ScoreRow, "ranking": scoring.RankRow}
 """Every section class, by its key in the report's JSON."""
 
 
@@ -253,17 +268,14 @@ def _satisfaction(chats: list[dict[str, Any]], scores: dict[str, int]) -> Satisf
                         score_3=counts[3], score_4=counts[4], score_5=counts[5])
 
 
-def _agency_row(agency: str, rows: list[Any], now: float) -> AgencyRow:
+def _agency_row(agency: str, rows: list[Any], now: float, surveyed: dict[int, tuple[int, bool]]) -> AgencyRow:
     """Deadlines come from the case (reply_due_at, resolve_due_at); when a row lacks them they are
     derived from accepted_at with the seed's rules, so older rows are still judged."""
     counts: Counter[str] = Counter()
     for r in rows:
-        reply_due = r.reply_due_at or r.accepted_at + REPLY_HOURS * 3600
         resolve_due = r.resolve_due_at or r.accepted_at + RESOLVE_DAYS.get(r.urgency, 7) * 86400
-        if r.replied_at is not None:
-            counts["replied_on_time" if r.replied_at <= reply_due else "replied_late"] += 1
-        else:
-            counts["replied_late" if now > reply_due else "reply_pending"] += 1
+        outcome = scoring.response_outcome(r, surveyed.get(r.id, (None, False))[0], now)
+        counts["replied_on_time" if outcome > 0 else "replied_late" if outcome < 0 else "reply_pending"] += 1
         if r.closed_at is not None:
             counts["resolved_on_time" if r.closed_at <= resolve_due else "resolved_late"] += 1
         else:
@@ -285,7 +297,8 @@ def _cases(conn: Connection, start: float, end: float, now: float) -> Cases:
     grouped: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
         grouped[r.agency].append(r)
-    by_agency = [_agency_row(agency, grouped[agency], now) for agency in sorted(grouped)]
+    surveyed = extras.case_scores(conn)
+    by_agency = [_agency_row(agency, grouped[agency], now, surveyed) for agency in sorted(grouped)]
     total = {name: sum(getattr(a, name) for a in by_agency)
              for name in ("replied_on_time", "replied_late", "reply_pending", "points", "resolved_on_time",
                           "resolved_late", "escalated")}
@@ -298,7 +311,7 @@ def _topics(turn_rows: list[Any], titles: Callable[[str], str | None], limit: in
     counts: Counter[str] = Counter()
     latest: dict[str, tuple[float, str]] = {}
     for r in turn_rows:
-        if not (r.question and r.miss):
+        if not (r.question and r.miss) or _person_request(r):
             continue
         topic = r.label or r.suggested_label or r.intent or "（未知）"
         counts[topic] += 1
@@ -325,15 +338,13 @@ def _quality(chats: list[dict[str, Any]], reviews: list[Any]) -> Quality:
                    by_agent=rows)
 
 
-def _daily(month_start: float, month_end: float, chats: list[dict[str, Any]], turn_rows: list[Any],
-           timezone: str) -> list[Day]:
-    zone = ZoneInfo(timezone)
-    first = datetime.fromtimestamp(month_start, zone).date()
-    days = {}
-    day = first
-    while datetime(day.year, day.month, day.day, tzinfo=zone).timestamp() < month_end:
-        days[day.isoformat()] = Counter()
-        day += timedelta(days=1)
+def _person_request(turn: Any) -> bool:
+    """A typed request for a person (the miss log's rule): not a question, not a miss."""
+    return turn.intent == ASK_HUMAN and turn.fallback_reason is None and not (turn.text_masked or "").startswith("/")
+
+
+def _daily(days_of: list[Any], chats: list[dict[str, Any]], turn_rows: list[Any], timezone: str) -> list[Day]:
+    days: dict[str, Counter[str]] = {day.isoformat(): Counter() for day in days_of}
     for c in chats:
         counter = days[local_day(c["created_at"], timezone)]
         counter["chats"] += 1
@@ -352,9 +363,15 @@ def _daily(month_start: float, month_end: float, chats: list[dict[str, Any]], tu
 
 def monthly_report(conn: Connection, month: str, now: float, titles: Callable[[str], str | None] | None = None,
                    timezone: str = TIMEZONE, top_topics: int = 10) -> MonthlyReport:
-    """Every figure of ``month`` (``YYYY-MM``). ``now`` (epoch seconds) decides whether an unreplied
-    case is late yet; ``titles`` maps a KB id to its question for the missed-topics table."""
-    start, end = month_bounds(month, timezone)
+    """Every figure of ``month`` (``YYYY-MM``); see :func:`period_report`."""
+    return period_report(conn, period("month", month, timezone), now, titles, timezone, top_topics)
+
+
+def period_report(conn: Connection, span: Period, now: float, titles: Callable[[str], str | None] | None = None,
+                  timezone: str = TIMEZONE, top_topics: int = 10) -> MonthlyReport:
+    """Every figure of ``span`` (a day, week, month or year). ``now`` (epoch seconds) decides whether
+    an unreplied case is late yet; ``titles`` maps a KB id to its question for the missed-topics table."""
+    start, end = span.start, span.end
     chats = _chats(conn, start, end)
     in_month = select(conversations.c.id).where(_in(conversations.c.created_at, start, end),
                                                 conversations.c.citizen_turns >= 1)
@@ -364,18 +381,23 @@ def monthly_report(conn: Connection, month: str, now: float, titles: Callable[[s
     callback_rows = conn.execute(select(callbacks.c.id, callbacks.c.status)
                                  .where(_in(callbacks.c.created_at, start, end))).all()
     turn_rows = conn.execute(select(turns.c.created_at, turns.c.question, turns.c.answered, turns.c.miss,
-                                    turns.c.label, turns.c.suggested_label, turns.c.intent, turns.c.text_masked)
+                                    turns.c.label, turns.c.suggested_label, turns.c.intent, turns.c.text_masked,
+                                    turns.c.fallback_reason)
                              .where(_in(turns.c.created_at, start, end))).all()
     questions = [r for r in turn_rows if r.question]
     answered = sum(1 for r in questions if r.answered)
     match = rate(answered, len(questions))
+    score_rows = extras.scores(conn, start, end, now)
     return MonthlyReport(
-        month=month, timezone=timezone, start=local_iso(start, timezone) or "", end=local_iso(end, timezone) or "",
+        month=span.label, period=span.kind, timezone=timezone, start=local_iso(start, timezone) or "", end=local_iso(end, timezone) or "",
         generated_at=local_iso(now, timezone) or "",
         volume=_volume(chats, callback_rows),
         match=MatchRate(question_turns=len(questions), answered_turns=answered, match_rate=match, target=TARGET,
                         met=None if match is None else match >= TARGET,
-                        misses=sum(1 for r in questions if r.miss)),
+                        misses=sum(1 for r in questions if r.miss and not _person_request(r)),
+                        person_requests=sum(1 for r in turn_rows if _person_request(r))),
         waits=_waits(chats), satisfaction=_satisfaction(chats, scores), cases=_cases(conn, start, end, now),
         top_missed=_topics(turn_rows, titles or (lambda _id: None), top_topics),
-        quality=_quality(chats, reviews), daily=_daily(start, end, chats, turn_rows, timezone))
+        quality=_quality(chats, reviews), daily=_daily(span.days(), chats, turn_rows, timezone),
+        case_surveys=extras.case_survey_rows(conn, start, end), special=extras.special_cases(conn, start, end, timezone),
+        comments=extras.comments(conn, start, end, timezone), scores=score_rows, ranking=scoring.ranking(score_rows))

@@ -84,7 +84,12 @@ def _chat(conn: Connection, cid: str, created: str, *, citizen_turns: int = 2, a
         conn.execute(insert(wrapups).values(conversation_id=cid, agent=agent, category="領取方式",
                                             summary="詢問 ATM 領取時間", case_needed=False, created_at=closed_at))
     if survey is not None:
-        conn.execute(insert(surveys).values(conversation_id=cid, score=survey, created_at=(closed_at or at) + 30))
+        conn.execute(insert(surveys).values(conversation_id=cid, score=survey, created_at=(closed_at or at) + 30,
+                                            comment=COMMENTS.get(cid)))
+
+
+COMMENTS = {"c04": "回答很清楚，謝謝", "c05": "等太久了"}
+"""The chat survey's 回饋意見 of two chats."""
 
 
 AGENT_LINES: dict[str, list[tuple[str, str | None]]] = {
@@ -103,10 +108,10 @@ AGENT_LINES: dict[str, list[tuple[str, str | None]]] = {
 
 def _turn(conn: Connection, cid: str, created: str, *, question: bool = True, answered: bool = False,
           miss: bool = False, intent: str | None = "REG-001", suggested: str | None = None,
-          label: str | None = None, text: str = "我要怎麼領") -> None:
+          label: str | None = None, text: str = "我要怎麼領", fallback: str | None = "low_confidence") -> None:
     conn.execute(insert(turns).values(
         conversation_id=cid, citizen_seq=2, reply_seq=3, text_masked=text, intent=intent, confidence=0.5,
-        ranking="[]", fallback_reason=None if answered else "low_confidence", question=question,
+        ranking="[]", fallback_reason=None if answered else fallback, question=question,
         answered=answered, miss=miss, miss_reason="low_confidence" if miss else None, suggested_label=suggested,
         label=label, status="labelled" if label else "open", model_version="v1", created_at=t(created)))
 
@@ -162,6 +167,8 @@ def seed_month(conn: Connection, reviews: bool = True) -> None:
     _turn(conn, "c04", "2023-10-03 10:00:40", miss=True, intent="out_of_scope", suggested="ATM-001", text="領錢時間")
     _turn(conn, "c05", "2023-10-03 11:00:10", miss=True, label="ATM-001", text="提款機幾點")
     _turn(conn, "c06", "2023-10-04 10:00:10", miss=True, intent=None, text="？？")
+    # a typed request for a person: not a question, not a miss, counted apart (person_requests)
+    _turn(conn, "c06", "2023-10-04 10:00:20", question=False, intent="ask_human", fallback=None, text="我要找真人")
     _turn(conn, "c10", "2023-10-08 10:00:10", miss=True, text="我的錢呢")
     _turn(conn, "c11", "2023-10-31 23:45", answered=True)
     _turn(conn, "x1", "2023-09-30 23:59:30", answered=True)
@@ -211,6 +218,9 @@ def seeded_server_db(home: Path, name: str, reviews: bool = True) -> Path:
     source = Database(f"sqlite:///{home / 'var' / 'chat.db'}")
     staff = source.read_sync(lambda conn: [dict(r._mapping) for r in conn.execute(select(users))])
     source.close()
+    from tests.servers import copy_kb
+
+    copy_kb(home / "var" / "chat.db", path)  # the KB lives in the chat database: the served KB titles
     db = Database(f"sqlite:///{path}")
 
     def write(conn: Connection) -> None:

@@ -62,6 +62,7 @@ MATCH = {
     "target": 0.85,
     "met": False,                  # 0.5 < 0.85
     "misses": 5,                   # c03, c04, c05, c06, c10
+    "person_requests": 1,          # c06 「我要找真人」: neither a question nor a miss
 }
 WAITS = {
     "answered": 6,                 # c04 5 s, c05 7 s, c06 7.5 s, c07 15 s, c08 31 s, c09 45 s

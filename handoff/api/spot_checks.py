@@ -1,0 +1,67 @@
+"""Spot checks (抽測, seed 004 伍 and 表3), recorded by supervisors; scored by
+``handoff/reports/scoring.py`` (rules spot_report and spot_response, ±5)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import Connection, insert, select
+
+from handoff import access
+from handoff.deps import CurrentSupervisor, HubDep
+from handoff.reports.figures import ReportError
+from handoff.reports.periods import period
+from handoff.storage.schema import spot_checks
+
+router = APIRouter(prefix="/api/spot-checks", tags=["reports"])
+access.register("GET", "/api/spot-checks", access.SUPERVISOR)
+access.register("POST", "/api/spot-checks", access.SUPERVISOR)
+
+
+class SpotCheckIn(BaseModel):
+    tester: str = Field(min_length=1, max_length=100)
+    called_at: datetime  # 發話時間, ISO with offset
+    agency: str = Field(min_length=1, max_length=100)  # 承辦機關
+    reporting_agency: str | None = Field(None, max_length=100)  # 受話人員機關 (通報機關)
+    replied_at: datetime | None = None  # the handling agency's reply; none = never
+    survey_at: datetime | None = None  # the reporting agency's follow-up survey; none = never
+    score: int | None = Field(None, ge=1, le=5)
+    note: str | None = Field(None, max_length=2000)
+
+    @field_validator("called_at", "replied_at", "survey_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give the time with its offset, e.g. 2023-10-05T10:00:00+08:00")
+        return value
+
+
+@router.post("", status_code=201)
+async def record(body: SpotCheckIn, hub: HubDep, user: CurrentSupervisor) -> dict[str, Any]:
+    def stamp(value: datetime | None) -> float | None:
+        return value.timestamp() if value else None
+
+    row = {"tester": body.tester, "called_at": body.called_at.timestamp(), "agency": body.agency,
+           "reporting_agency": body.reporting_agency or None, "replied_at": stamp(body.replied_at),
+           "survey_at": stamp(body.survey_at), "score": body.score, "note": body.note,
+           "recorded_by": user["username"], "created_at": hub.clock.now().timestamp()}
+
+    def write(c: Connection) -> dict[str, Any]:
+        row["id"] = c.execute(insert(spot_checks).values(row)).inserted_primary_key[0]
+        return row
+
+    return await hub.store.db.write(write)
+
+
+@router.get("")
+async def listed(hub: HubDep, user: CurrentSupervisor,
+                 month: str = Query(..., pattern=r"^\d{4}-\d{2}$")) -> list[dict[str, Any]]:
+    try:
+        span = period("month", month)
+    except ReportError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return await hub.store.db.read(lambda c: [dict(r._mapping) for r in c.execute(
+        select(spot_checks).where(spot_checks.c.called_at >= span.start, spot_checks.c.called_at < span.end)
+        .order_by(spot_checks.c.called_at))])
