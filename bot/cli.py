@@ -46,6 +46,7 @@ def train_model(config_path: Path, nlu_dir: Path, models_dir: Path, echo: bool =
     pipeline.meta["version"] = version
     out = models_dir / version
     pipeline.persist(out)
+    model_store.publish(models_dir, out)  # HOTLINE_MODEL_STORE=database: stored for every process
     if echo:
         click.echo(f"trained {len(data.examples)} intents from {len(data)} examples in {seconds:.1f}s → {out}")
     return out

@@ -100,6 +100,14 @@ def deployed(models_dir: Path) -> Path:
     return _local(models_dir, value) if value else latest(models_dir)
 
 
+def publish(models_dir: Path, directory: Path) -> None:
+    """A version just trained into ``directory``: with a shared store it is stored there at once,
+    so every server process can compare and deploy it (no-op with plain files)."""
+    store = shared(models_dir)
+    if store is not None:
+        store.push(directory)
+
+
 def _write_pointer(models_dir: Path, name: str, value: str) -> None:
     tmp = models_dir / f".{name}.tmp"
     tmp.write_text(value + "\n", encoding="utf-8")

@@ -1,9 +1,11 @@
-"""Real PostgreSQL and Redis servers for tests, started from the machine's own binaries.
+"""Real PostgreSQL, Redis and nginx servers for tests, started from the machine's own binaries.
 
 ``postgres_server()`` runs ``initdb`` and ``pg_ctl`` in a temporary directory (as the ``postgres``
 system user when the tests run as root: initdb refuses root) on a free loopback port with trust
 authentication. ``redis_server()`` runs ``redis-server`` on a free port with no persistence, so a
 restart loses everything Redis held — which is the point: PostgreSQL is the record.
+``nginx_server()`` runs Debian's ``/usr/sbin/nginx`` with ``deploy/nginx.conf`` (only its upstream
+servers and listen port replaced) in front of app processes on loopback ports.
 
 Both are context managers; this module is also a pytest plugin with the session fixtures ``pg``
 and ``redis_srv`` (import them, e.g. ``from tests.infra import pg, redis_srv``). When the binaries
@@ -212,6 +214,96 @@ def redis_server() -> Iterator[RedisServer]:
         raise FileNotFoundError(REDIS_HINT)
     root = Path(tempfile.mkdtemp(prefix="hotline-redis-"))
     server = RedisServer(executable=executable, root=root, port=free_port())
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# ---- nginx ---------------------------------------------------------------------------------------
+NGINX_HINT = "nginx not found: apt-get install nginx (Debian's package, /usr/sbin/nginx)"
+DEPLOY_NGINX = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def local_site(upstreams: list[int], port: int, source: Path = DEPLOY_NGINX) -> str:
+    """deploy/nginx.conf with exactly two changes: the upstream servers are loopback ports instead
+    of the compose service ``app``, and it listens on a loopback port instead of 80. Everything
+    else (round-robin, websocket upgrade, timeouts, next-upstream) is the deployed config."""
+    text = source.read_text(encoding="utf-8")
+    lines, servers, listens = [], 0, 0
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("server app:8000"):
+            options = stripped.removeprefix("server app:8000").rstrip(";").strip()
+            lines.extend(f"    server 127.0.0.1:{p} {options};" for p in upstreams)
+            servers += 1
+        elif stripped == "listen 80;":
+            lines.append(f"    listen 127.0.0.1:{port};")
+            listens += 1
+        else:
+            lines.append(line)
+    if (servers, listens) != (1, 1):
+        raise ValueError(f"{source}: expected one 'server app:8000' and one 'listen 80;' line")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class NginxServer:
+    """nginx from the distribution's package in front of ``upstreams``, with deploy/nginx.conf."""
+
+    executable: str
+    root: Path
+    port: int
+    upstreams: list[int]
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> None:
+        for sub in ("tmp", "logs"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        (self.root / "hotline.conf").write_text(local_site(self.upstreams, self.port), encoding="utf-8")
+        user = "user root root;\n" if os.geteuid() == 0 else ""  # workers write the temp paths below
+        temp = "".join(f"    {kind}_temp_path {self.root / 'tmp' / kind};\n"
+                       for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        (self.root / "nginx.conf").write_text(
+            f"{user}worker_processes 1;\npid {self.root / 'nginx.pid'};\nerror_log {self.root / 'logs' / 'error.log'} warn;\n"
+            "worker_rlimit_nofile 65536;\nevents {\n    worker_connections 16384;\n}\n"
+            f"http {{\n    access_log {self.root / 'logs' / 'access.log'};\n{temp}"
+            f"    include {self.root / 'hotline.conf'};\n}}\n", encoding="utf-8")
+        self.process = subprocess.Popen(
+            [self.executable, "-p", str(self.root), "-c", str(self.root / "nginx.conf"), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=(self.root / "logs" / "stderr.log").open("wb"))
+        _wait_for_port(self.port, lambda: self.process is not None and self.process.poll() is None, timeout,
+                       "nginx", self.root / "logs" / "error.log")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+@contextmanager
+def nginx_server(upstreams: list[int], port: int | None = None) -> Iterator[NginxServer]:
+    """nginx on a free loopback port, round-robin over the ``upstreams`` ports; removed on exit."""
+    executable = nginx_binary()
+    if executable is None:
+        raise FileNotFoundError(NGINX_HINT)
+    root = Path(tempfile.mkdtemp(prefix="hotline-nginx-"))
+    server = NginxServer(executable=executable, root=root, port=port or free_port(), upstreams=upstreams)
     try:
         server.start()
         yield server

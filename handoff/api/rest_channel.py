@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from handoff.deps import HubDep, SettingsDep
-from handoff.hub import Hub, HubError, conversation_channel
+from handoff.hub import Hub, HubError, message_event
 from handoff.validation import storable
 
 router = APIRouter(prefix="/webhooks/rest", tags=["rest channel"])
@@ -54,18 +54,18 @@ async def webhook(body: RestMessage, hub: HubDep, settings: SettingsDep) -> list
         raise HTTPException(413, f"message longer than {settings.max_text_chars} characters")
     conversation_id = _conversation_id(body.sender)
     replies: list[dict[str, Any]] = []
-    async with hub.broker.subscribe(conversation_channel(conversation_id)) as inbox:
-        await ensure_conversation(hub, conversation_id)
-        try:
-            await hub.citizen_message(conversation_id, body.message.strip())
-        except HubError as exc:
-            raise HTTPException(409, str(exc)) from exc
-        await asyncio.sleep(0)
-        while not inbox.empty():
-            event = inbox.get_nowait()
-            if event.get("type") == "message" and event["sender"] in ("bot", "agent", "system"):
-                reply: dict[str, Any] = {"recipient_id": body.sender, "text": event["text"]}
-                if event.get("buttons"):
-                    reply["buttons"] = event["buttons"]
-                replies.append(reply)
+    await ensure_conversation(hub, conversation_id)
+    try:
+        message = await hub.citizen_message(conversation_id, body.message.strip())
+    except HubError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    # The bot turn is stored before citizen_message returns: read the replies back from the record.
+    # (Collected from the relay instead, they were often still in flight through Redis: issue 17.)
+    for stored in await hub.store.messages_since(conversation_id, message["seq"]):
+        event = message_event(stored)
+        if event["sender"] in ("bot", "agent", "system"):
+            reply: dict[str, Any] = {"recipient_id": body.sender, "text": event["text"]}
+            if event.get("buttons"):
+                reply["buttons"] = event["buttons"]
+            replies.append(reply)
     return replies
