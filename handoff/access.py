@@ -118,6 +118,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/quality/conversations/{conversation_id}"): rule(SUPERVISOR),
     ("PUT", "/api/quality/reviews/{conversation_id}"): rule(SUPERVISOR),
     ("GET", "/api/quality/reviews"): rule(SUPERVISOR),
+    ("GET", "/api/reports/period"): rule(SUPERVISOR),
+    ("GET", "/api/reports/period/export"): rule(SUPERVISOR),
+    # after the chat (issue 15): agencies as data, the public case status, REST callbacks
+    ("GET", "/api/agencies"): rule(*STAFF),
+    ("POST", "/api/agencies"): rule(SUPERVISOR),
+    ("PATCH", "/api/agencies/{name}"): rule(SUPERVISOR),
+    ("POST", "/api/cases/{case_id}/survey"): rule(AGENT, SUPERVISOR),
+    ("GET", "/api/case-status"): rule(ANYONE, note="case number + last digits of the contact; rate limited"),
+    ("POST", "/api/case-status/survey"): rule(ANYONE, note="case number + last digits of the contact"),
+    ("GET", "/webhooks/rest/messages"): rule(ANYONE, note="the Rasa sender id names the conversation"),
+    ("POST", "/webhooks/rest/callback"): rule(ANYONE, note="the Rasa sender id names the conversation"),
 }
 
 

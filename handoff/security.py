@@ -166,7 +166,9 @@ class JSONBodyGuard:
         problem = None
         try:
             problem = unusable_json(json.loads(body)) if body else None
-        except (RecursionError, ValueError, UnicodeDecodeError):  # not JSON: the route's own 422
+        except RecursionError:
+            problem = f"JSON nested deeper than {MAX_DEPTH} levels"
+        except (ValueError, UnicodeDecodeError):  # not JSON: the route's own 422
             problem = None
         if problem:
             await _reply(send, 422, [{"loc": ["body"], "msg": problem, "type": "value_error"}])
