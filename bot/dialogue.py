@@ -116,8 +116,8 @@ class HotlinePolicy:
                 return Decision([Reply("好的，請繼續告訴我您的問題。", "fallback")])
         if name == HANDOFF_NO:
             return Decision([Reply("好的，請繼續告訴我您的問題。", "fallback")])
-        if name == intents.ASK_HUMAN:
-            return self._handoff(state, handoff_open, consented=False)
+        if name == intents.ASK_HUMAN:  # a confident 「轉真人」 is consent itself: no yes/no click
+            return self._handoff(state, handoff_open, consented=not parse.get("fallback"))
         if not parse.get("fallback") and is_faq(name):
             return self._answer(state, name)
         if name == intents.GREET:

@@ -19,6 +19,9 @@ from handoff.api import (agent_ws, auth, cases, chat_ws, engineer, health, kb_ad
                          staff)
 from handoff.api import agencies as agencies_api
 from handoff.api import case_status, spot_checks
+from handoff.api import callbacks as callbacks_api
+from handoff.api import records as records_api
+from handoff.api import wallboard as wallboard_api
 from handoff import rest_callbacks
 from handoff import access, security
 from handoff.backends import make_backends
@@ -70,8 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   policy=HotlinePolicy.from_config(policy_raw, kb_entries.get, hours.describe()), hours=hours,
                   clock=clock,
                   config=HubConfig(agent_grace_seconds=settings.agent_grace_seconds,
-                                   citizen_grace_seconds=settings.citizen_grace_seconds),
+                                   citizen_grace_seconds=settings.citizen_grace_seconds,
+                                   wrapup_seconds=settings.wrapup_seconds),
                   misslog=MissLog(db))
+        hub.kb_draft = lambda question, category, answer: kb.add_draft(question, category, answer=answer)
         await hub.start()
         app.state.nlu, app.state.hub = nlu_service, hub
         app.state.kb_search = KBSearch(list(kb_entries.values()))
@@ -102,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    pages):
         app.include_router(module.router)
     for module in (agencies_api, case_status, rest_callbacks, spot_checks):  # issue 15: agencies, case status, …
+        app.include_router(module.router)
+    for module in (callbacks_api, records_api, wallboard_api):  # issue 13: the contact-centre floor
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static", check_dir=False), name="static")
     return app

@@ -80,7 +80,7 @@ class Housekeeper:
                 await hub.citizen_gone(row["id"])
         for key in set(self._absent_since) - seen:
             del self._absent_since[key]
-        await hub.reconcile(rows)
+        await hub.reconcile()  # fresh rows: a chat abandoned above must not come back as a ghost
         if time.monotonic() - self._last_closing_check >= config.closing_check_seconds:
             self._last_closing_check = time.monotonic()
             if await hub.queue.waiting() and not hub.hours.is_open(hub.clock.now()):

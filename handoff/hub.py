@@ -17,14 +17,16 @@ import logging
 import secrets
 import time
 from collections import deque
+from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.dialogue import THANKS_CLOSING, DialogueState, HotlinePolicy, Reply, survey_form
+from bot.dialogue import THANKS_CLOSING, DialogueState, HotlinePolicy, Reply, callback_form, survey_form
 from bot.hours import Clock, StaffedHours
 from bot.intents import CONVERSATION_INTENTS
 from bot.pii import mask
+from handoff.agent_states import AgentState, AgentStates, effective
 from handoff.auth import digest, new_token
 from handoff.broker import Broker
 from handoff.housekeeping import Housekeeper
@@ -56,6 +58,7 @@ class HubConfig:
     default_capacity: int = 3
     heartbeat_seconds: float = 1.0
     closing_check_seconds: float = 30.0
+    wrapup_seconds: float = 60.0  # after-chat work before an agent counts as ready again
 
     @property
     def presence_ttl(self) -> float:
@@ -75,6 +78,9 @@ def agent_channel(username: str) -> str:
 
 
 AGENTS_CHANNEL = "agents"
+FLOOR_CHANNEL = "floor"  # "something changed on the floor": the supervisors' wallboard recomputes
+NO_AGENT_TEXT = ("目前沒有客服人員可以立即為您服務，無法預估等候時間。您可以繼續等候，"
+                 "或留下姓名、電話與問題，由專人回電給您。")
 
 
 def message_event(message: dict[str, Any], conversation_id: str | None = None) -> dict[str, Any]:
@@ -111,6 +117,13 @@ class Hub:
     _waiting: dict[str, tuple[float, str]] = field(default_factory=dict)
     _claiming: set[str] = field(default_factory=set)
     _housekeeper: Housekeeper | None = None
+    states: AgentStates | None = None
+    kb_draft: Callable[[str, str, str], str] | None = None
+    """Creates a draft KB entry (question, category, answer) for review; set by the app."""
+
+    def __post_init__(self) -> None:
+        if self.states is None:
+            self.states = AgentStates(self.store.db, self.config.wrapup_seconds)
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         """One turn at a time per conversation, so bot replies keep their order."""
@@ -121,7 +134,7 @@ class Hub:
         """Put queued chats back in the queue backend, then heartbeat and sweep until closed."""
         await self.broker.start()
         try:
-            await self.reconcile(await self.store.conversations_in_states([SessionState.QUEUED]))
+            await self.reconcile()
         except Exception as exc:  # e.g. Redis not up yet: the sweeper reconciles once it is
             log.warning("queue not restored at start-up (%s); the sweeper will retry", exc)
         self._housekeeper = Housekeeper(self)
@@ -136,17 +149,28 @@ class Hub:
         agents = {a: self._capacity.get(a, self.config.default_capacity) for a in self._agent_connections}
         return list(self._citizen_connections), agents
 
-    async def reconcile(self, queued: list[dict[str, Any]]) -> int:
-        """Add queued chats (rows from the store) that the queue backend lacks; returns how many."""
-        present = set(await self.queue.waiting())
-        missing = [r for r in queued if r["state"] == SessionState.QUEUED and r["id"] not in present
-                   and r["id"] not in self._claiming]
+    async def reconcile(self) -> int:
+        """Make the queue backend exactly the chats whose row says ``queued``: put back the missing
+        (after a Redis restart), drop ghosts (a chat that left, was abandoned or taken). Rows are
+        read fresh, never from a snapshot taken before the sweep's own changes; returns the changes."""
+        present = await self.queue.waiting()
+        queued = await self.store.conversations_in_states([SessionState.QUEUED])
+        ids = {r["id"] for r in queued}
+        ghosts = [c for c in present if c not in ids and c not in self._claiming]
+        for conversation_id in ghosts:
+            await self.queue.remove(conversation_id)
+        missing = [r for r in queued if r["id"] not in set(present) and r["id"] not in self._claiming]
         for row in sorted(missing, key=lambda r: (not r["front_of_queue"], r["queued_at"] or 0)):
             await self.queue.enqueue(row["id"], front=bool(row["front_of_queue"]), queued_at=row["queued_at"])
-        if missing:
-            log.info("queue: %d queued chats put back from the store", len(missing))
+        if missing:  # one may have left while it was being put back: look once more
+            for row in missing:
+                now = await self.store.get_conversation(row["id"])
+                if now is None or now["state"] != SessionState.QUEUED:
+                    await self.queue.remove(row["id"])
+        if missing or ghosts:
+            log.info("queue: %d queued chats put back, %d ghost entries removed", len(missing), len(ghosts))
             await self.broadcast_queue()
-        return len(missing)
+        return len(missing) + len(ghosts)
 
     # citizens ---------------------------------------------------------------------------------
     async def open_conversation(self, conversation_id: str | None, token: str | None,
@@ -187,6 +211,15 @@ class Hub:
             return
         await self._finish(conversation, outcome="abandoned", reason="abandoned")
 
+    async def citizen_leave(self, conversation_id: str) -> None:
+        """The citizen ends the chat (「結束對話」 / 離開排隊): out of the queue at once, the agent told."""
+        async with self._lock(conversation_id):
+            conversation = await self._get(conversation_id)
+            if conversation["state"] == SessionState.CLOSED:
+                return
+            outcome = "abandoned" if conversation["state"] != SessionState.BOT else "citizen_left"
+            await self._finish(conversation, outcome=outcome, reason="citizen_left")
+
     async def citizen_message(self, conversation_id: str, text: str,
                               on_stored: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
         """Store the citizen's message (``on_stored`` runs once it is committed: the ack), then
@@ -202,7 +235,7 @@ class Hub:
             if conversation["state"] == SessionState.BOT:
                 await self._bot_turn(conversation, text, message["seq"])
             elif conversation_id in self._waiting and not text.startswith("/"):
-                self._waiting[conversation_id] = (self._waiting[conversation_id][0], text[:60])
+                self._waiting[conversation_id] = (self._waiting[conversation_id][0], mask(text)[:60])
             return message
 
     async def _understand(self, text: str) -> dict[str, Any]:
@@ -267,13 +300,25 @@ class Hub:
             raise HubError("missing_fields", "請填寫姓名、電話與問題")
         conversation = await self._get(conversation_id)
         callback_id = await self.store.add_callback(conversation_id, name.strip()[:100], phone.strip()[:40],
-                                                    question.strip()[:2000])
+                                                    question.strip()[:2000], due_at=self.next_staffed_time())
+        number = next((c["number"] for c in await self.store.callbacks_for(conversation_id)
+                       if c["id"] == callback_id), callback_id)
         await self._bot_say(conversation_id, [Reply(
-            f"已收到您的回電需求（編號 {callback_id}），我們將於服務時間（{self.hours.describe()}）與您聯繫。"
+            f"已收到您的回電需求（編號 {number}），我們將於服務時間（{self.hours.describe()}）與您聯繫。"
             "還有其他問題需要為您服務嗎？", "callback_saved")])
+        await self.broker.publish(FLOOR_CHANNEL, {"type": "floor"})
         if conversation["state"] == SessionState.QUEUED:  # queue closed for the day: back to the bot
             await self._leave_queue(conversation, SessionState.BOT)
         return callback_id
+
+    def next_staffed_time(self) -> float:
+        """Now when staffed; else the next opening (15-minute steps): when a callback falls due."""
+        moment = self.clock.now()
+        for _ in range(8 * 24 * 4):
+            if self.hours.is_open(moment):
+                return moment.timestamp()
+            moment = moment + timedelta(minutes=15)
+        return self.clock.now().timestamp()
 
     async def survey(self, conversation_id: str, score: int, comment: str | None) -> None:
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
@@ -318,14 +363,18 @@ class Hub:
                                      or conversation["queued_at"])
         except Exception as exc:  # the row says queued; the sweeper puts it in the shared queue
             log.warning("queue backend unavailable (%s); %s will be re-added", exc, conversation_id)
-        await self.broker.publish(conversation_channel(conversation_id), {"type": "state", "state": SessionState.QUEUED})
+        number = await self.store.assign_number(conversation_id)
+        await self.broker.publish(conversation_channel(conversation_id),
+                                  {"type": "state", "state": SessionState.QUEUED, "number": number})
+        if not front and not await self.ready_agents():  # never a made-up wait: say so, offer a callback
+            await self._system_say(conversation, NO_AGENT_TEXT, "no_agent", form=callback_form())
         await self.broadcast_queue()
 
     async def _leave_queue(self, conversation: dict[str, Any], target: SessionState) -> None:
         check_transition(conversation["state"], target)
-        with contextlib.suppress(Exception):  # a stale entry is skipped when popped
+        await self.store.update_conversation(conversation["id"], state=target)  # the record first: the
+        with contextlib.suppress(Exception):  # sweeper's reconcile then never puts it back
             await self.queue.remove(conversation["id"])
-        await self.store.update_conversation(conversation["id"], state=target)
         await self.broker.publish(conversation_channel(conversation["id"]), {"type": "state", "state": target})
         await self.broadcast_queue()
 
@@ -338,30 +387,48 @@ class Hub:
         capacities = await self.presence.capacities(online)
         return {a: capacities.get(a, self._capacity.get(a, self.config.default_capacity)) for a in online}
 
-    def _queue_frame(self, position: int, online: dict[str, int]) -> dict[str, Any]:
-        capacity = max(online.values(), default=self.config.default_capacity)
-        return {"type": "queue", "position": position,
-                "estimated_wait_seconds": estimated_wait_seconds(position, len(online), capacity, self.handle_seconds())}
+    async def agent_floor(self) -> dict[str, dict[str, Any]]:
+        """Every agent known to the floor (connected, or with a recorded state) → effective state."""
+        online = await self.online_agents()
+        rows = await self.states.rows()  # type: ignore[union-attr]
+        now = time.time()
+        return {name: {**effective(rows.get(name), name in online, now), "capacity": online.get(name)}
+                for name in sorted(set(online) | set(rows))}
+
+    async def ready_agents(self) -> dict[str, int]:
+        """Connected agents in state ready, with capacity: the only ones who take chats."""
+        floor = await self.agent_floor()
+        return {a: s["capacity"] for a, s in floor.items() if s["state"] == AgentState.READY and s["capacity"]}
+
+    def _queue_frame(self, position: int, ready: dict[str, int]) -> dict[str, Any]:
+        if not ready:  # nobody to answer: no estimate, and the widget offers a callback
+            return {"type": "queue", "position": position, "estimated_wait_seconds": None, "agents_ready": 0}
+        capacity = max(ready.values())
+        return {"type": "queue", "position": position, "agents_ready": len(ready),
+                "estimated_wait_seconds": estimated_wait_seconds(position, len(ready), capacity, self.handle_seconds())}
 
     async def queue_status(self, conversation_id: str) -> dict[str, Any]:
         """The ``queue`` frame for one waiting citizen."""
-        return self._queue_frame(await self.queue.position(conversation_id) or 1, await self.online_agents())
+        return self._queue_frame(await self.queue.position(conversation_id) or 1, await self.ready_agents())
 
     async def _waiting_entry(self, conversation_id: str) -> tuple[float, str]:
         """(queued_at, preview of the citizen's last words) for the agents' queue view; read once
         per queued chat and kept, so a queue change does not re-read every waiting transcript."""
         if conversation_id not in self._waiting:
             conversation = await self.store.get_conversation(conversation_id)
-            recent = await self.store.messages_since(conversation_id, 0)
-            said = [m["text"] for m in recent if m["sender"] == "citizen" and not m["text"].startswith("/")]
-            self._waiting[conversation_id] = ((conversation or {}).get("queued_at") or time.time(),
-                                              said[-1][:60] if said else "")
+            question = await self.store.last_question(conversation_id)
+            if question is None:
+                recent = await self.store.messages_since(conversation_id, 0)
+                said = [m["text"] for m in recent if m["sender"] == "citizen" and not m["text"].startswith("/")]
+                question = mask(said[-1]) if said else ""
+            self._waiting[conversation_id] = ((conversation or {}).get("queued_at") or time.time(), question[:60])
         return self._waiting[conversation_id]
 
     async def broadcast_queue(self) -> None:
         try:
             waiting = await self.queue.waiting()
             online = await self.online_agents()
+            ready = await self.ready_agents()
         except Exception as exc:  # the shared queue is unreachable (Redis restarting): try next change
             log.warning("queue view not sent: %s", exc)
             return
@@ -370,11 +437,13 @@ class Hub:
         entries = []
         now = time.time()
         for position, conversation_id in enumerate(waiting, start=1):
-            await self.broker.publish(conversation_channel(conversation_id), self._queue_frame(position, online))
+            await self.broker.publish(conversation_channel(conversation_id), self._queue_frame(position, ready))
             queued_at, preview = await self._waiting_entry(conversation_id)
             entries.append({"conversation_id": conversation_id, "position": position,
                             "waited_seconds": round(now - queued_at, 1), "preview": preview})
-        await self.broker.publish(AGENTS_CHANNEL, {"type": "queue", "entries": entries, "agents_online": len(online)})
+        await self.broker.publish(AGENTS_CHANNEL, {"type": "queue", "entries": entries, "agents_online": len(online),
+                                                   "agents_ready": len(ready)})
+        await self.broker.publish(FLOOR_CHANNEL, {"type": "floor"})
 
     async def close_queue_for_the_day(self) -> int:
         """At closing time: everyone still queued is offered a callback; returns how many."""
@@ -396,6 +465,9 @@ class Hub:
         with contextlib.suppress(Exception):
             await self.presence.set_capacity(username, capacity)
             await self.presence.beat("agent", [username], self.config.presence_ttl)
+        row = await self.states.get(username)  # type: ignore[union-attr]
+        if row is None or row["state"] == AgentState.OFFLINE:  # logging in means ready; a break is kept
+            await self.states.set(username, AgentState.READY)  # type: ignore[union-attr]
         await self.broadcast_queue()
         return await self.store.agent_chats(username)
 
@@ -420,8 +492,26 @@ class Hub:
                 await self.enqueue(conversation_id, front=True)
         await self.broadcast_queue()
 
+    async def agent_state(self, username: str) -> dict[str, Any]:
+        online = username in self._agent_connections or username in await self.presence.alive("agent")
+        return effective(await self.states.get(username), online, time.time())  # type: ignore[union-attr]
+
+    async def set_agent_state(self, username: str, state: str, reason: str | None = None) -> dict[str, Any]:
+        """The agent changed state from the console: told back, estimates and the wallboard updated."""
+        await self.states.set(username, state, reason)  # type: ignore[union-attr]
+        current = await self.agent_state(username)
+        await self.broker.publish(agent_channel(username), {"type": "status", **current})
+        await self.broadcast_queue()
+        return current
+
     async def accept(self, username: str) -> dict[str, Any] | None:
-        """Assign the next queued chat to the agent; returns the assignment, or None."""
+        """Assign the next queued chat to the agent; returns the assignment, or None. Only a ready
+        agent takes chats; taking one ends after-chat work."""
+        current = await self.agent_state(username)
+        if current["state"] in (AgentState.BREAK, AgentState.OFFLINE):
+            raise HubError("not_ready", "您目前不是「就緒」狀態，請先切換為就緒再接聽")
+        if current["state"] == AgentState.WRAPUP:
+            await self.set_agent_state(username, AgentState.READY)
         capacity = self._capacity.get(username, self.config.default_capacity)
         if len(await self.store.agent_chats(username)) >= capacity:
             raise HubError("at_capacity", "you are at your chat capacity")
@@ -469,6 +559,9 @@ class Hub:
                                                    payload={"kb_id": kb_id} if kb_id else None, agent=username,
                                                    counters={"agent_turns": 1})
             await self._publish_message(conversation, message)
+            if not conversation.get("first_reply_at"):  # answer speed: queued → the agent's first words
+                await self.store.first_reply(conversation_id, message["created_at"])
+                await self.broker.publish(FLOOR_CHANNEL, {"type": "floor"})
             if kb_id and self.misslog:
                 await self.misslog.suggest_label(conversation_id, kb_id)
             return message
@@ -478,9 +571,13 @@ class Hub:
         online = await self.online_agents()
         if to not in online or to == username:
             raise HubError("no_such_agent", f"agent {to} is not online")
+        if (await self.agent_state(to))["state"] not in (AgentState.READY, AgentState.WRAPUP):
+            raise HubError("not_ready", f"agent {to} is not ready (on a break)")
         if len(await self.store.agent_chats(to)) >= online[to]:
             raise HubError("at_capacity", f"agent {to} has no free chat slot")
         await self.store.update_conversation(conversation_id, agent=to)
+        await self.broker.publish(conversation_channel(conversation_id),  # the citizen's header names `to`
+                                  {"type": "state", "state": SessionState.WITH_AGENT, "agent": to})
         await self.broker.publish(agent_channel(username),
                                   {"type": "closed", "conversation_id": conversation_id, "reason": "transferred"})
         conversation = await self._get(conversation_id)
@@ -491,19 +588,26 @@ class Hub:
 
     async def agent_close(self, username: str, conversation_id: str, wrapup: dict[str, Any]) -> None:
         conversation = await self._agent_chat(username, conversation_id)
-        await self.store.add_wrapup(conversation_id, username, str(wrapup.get("category") or "")[:100] or None,
-                                    str(wrapup.get("summary") or "")[:2000] or None, bool(wrapup.get("case_needed")))
+        fields = wrapup_fields(wrapup)
+        if fields["faq_needed"] and self.kb_draft is not None:  # a draft KB entry for a supervisor's review
+            try:
+                fields["kb_draft_id"] = self.kb_draft(fields["summary"] or await self.store.last_question(
+                    conversation_id) or "（待補問題）", fields["category"] or "其他", fields["answer"] or "")
+            except Exception:  # the chat closes either way; the tick stays on the record
+                log.exception("wrap-up of %s: the KB draft was not created", conversation_id)
+        await self.store.add_wrapup(conversation_id, username, **fields)
         if conversation["assigned_at"]:
             self._handle_times.append(time.time() - conversation["assigned_at"])
         await self._finish(conversation, outcome="agent_resolved", reason="agent")
+        await self.set_agent_state(username, AgentState.WRAPUP)
 
     async def _finish(self, conversation: dict[str, Any], outcome: str, reason: str) -> None:
         check_transition(conversation["state"], SessionState.CLOSED)
-        with contextlib.suppress(Exception):  # a stale queue entry is skipped when popped anyway
-            await self.queue.remove(conversation["id"])
         agent = conversation.get("agent")
         await self.store.update_conversation(conversation["id"], state=SessionState.CLOSED, closed_at=time.time(),
-                                             outcome=outcome)
+                                             outcome=outcome)  # the record first, then the queue index
+        with contextlib.suppress(Exception):  # unreachable now: the sweeper's reconcile removes it
+            await self.queue.remove(conversation["id"])
         if agent and conversation["state"] == SessionState.WITH_AGENT:
             await self.broker.publish(agent_channel(agent),
                                       {"type": "closed", "conversation_id": conversation["id"], "reason": reason})
@@ -514,3 +618,13 @@ class Hub:
         await self.broker.publish(conversation_channel(conversation["id"]),
                                   {"type": "state", "state": SessionState.CLOSED})
         await self.broadcast_queue()
+
+
+def wrapup_fields(wrapup: dict[str, Any]) -> dict[str, Any]:
+    """The wrap-up form as stored: the seed's 表1 fields, trimmed to their column sizes."""
+    def text(name: str, limit: int) -> str | None:
+        return str(wrapup.get(name) or "").strip()[:limit] or None
+
+    return {"category": text("category", 100), "summary": text("summary", 2000), "answer": text("answer", 4000),
+            "citizen_name": text("citizen_name", 100), "citizen_phone": text("citizen_phone", 40),
+            "case_needed": bool(wrapup.get("case_needed")), "faq_needed": bool(wrapup.get("faq_needed"))}

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     agent_grace_seconds: float = Field(30.0, description="How long a disconnected agent keeps their chats.")
     citizen_grace_seconds: float = Field(120.0, description="How long a queued citizen may be disconnected "
                                          "before the chat counts as abandoned.")
+    wrapup_seconds: float = Field(60.0, description="After-chat work: how long an agent stays in wrap-up after "
+                                  "closing a chat before counting as ready again (0 = at once).")
     regression_set: Path = Field(Path("../shared/eval/dev.jsonl"),
                                  description="Questions every candidate model is compared on (plus labelled misses).")
     gate_max_success_drop: float = Field(0.0, description="Deploy gate: largest success drop allowed.")

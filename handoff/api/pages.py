@@ -40,3 +40,13 @@ async def supervisor_page() -> FileResponse:
 @router.get("/agency", include_in_schema=False)
 async def agency_page() -> FileResponse:
     return _page("agency.html")
+
+
+@router.get("/callbacks", include_in_schema=False)
+async def callbacks_page() -> FileResponse:
+    return _page("callbacks.html")
+
+
+@router.get("/records", include_in_schema=False)
+async def records_page() -> FileResponse:
+    return _page("records.html")

@@ -29,6 +29,8 @@ conversations = Table(
     Column("answered_turns", Integer, nullable=False, default=0),
     Column("wait_seconds", Float),
     Column("survey_score", Integer),
+    Column("number", String(16)),  # migration 0004: 1999-style number shown to the citizen (1151207-0001)
+    Column("first_reply_at", Float),  # migration 0004: the agent's first message (answer speed)
     Column("pii_masked_at", Float),  # migration 0003: raw texts masked by the retention purge
 )
 
@@ -56,6 +58,13 @@ callbacks = Table(
     Column("consent", Boolean, nullable=False),
     Column("status", String(16), nullable=False, default="open"),
     Column("created_at", Float, nullable=False),
+    # migration 0004: callbacks as a work queue (open → claimed → closed; re-openable)
+    Column("number", String(16)),
+    Column("due_at", Float),
+    Column("claimed_by", String(64)),
+    Column("claimed_at", Float),
+    Column("closed_by", String(64)),
+    Column("closed_at", Float),
 )
 
 surveys = Table(
@@ -74,6 +83,12 @@ wrapups = Table(
     Column("summary", Text),
     Column("case_needed", Boolean, nullable=False, default=False),
     Column("created_at", Float, nullable=False),
+    # migration 0004: the rest of the seed's 表1 and the "needs a FAQ entry" tick
+    Column("citizen_name", String(100)),
+    Column("citizen_phone", String(40)),
+    Column("answer", Text),
+    Column("faq_needed", Boolean),
+    Column("kb_draft_id", String(64)),
 )
 
 feedback = Table(
@@ -241,6 +256,74 @@ quality_reviews = Table(
     Column("created_at", Float, nullable=False),
 )
 
+# ---- after the chat (issue 15, migration 0005): agencies as data, citizen follow-up, scoring ------
+agencies = Table(
+    # Every agency a case can go to or a notice is sent to, with its designated contact (承辦窗口).
+    "agencies", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("contact_person", String(100)),
+    Column("email", String(200)),
+    Column("extension", String(40)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("updated_by", String(64)),
+    Column("updated_at", Float, nullable=False),
+)
+
+citizen_notices = Table(
+    # What the citizen was told about their case (e-mail or SMS), and whether it went out.
+    "citizen_notices", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("channel", String(8), nullable=False),  # email | sms
+    Column("address_masked", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),  # replied | closed
+    Column("text", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("sent_at", Float),
+    Column("error", Text),
+)
+
+case_surveys = Table(
+    # The seed's 5-point satisfaction survey after a case (表1 滿意度調查), forwarded to the agency (表2).
+    "case_surveys", metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("score", Integer, nullable=False),  # 5 非常滿意 … 1 非常不滿意
+    Column("comment", Text),
+    Column("source", String(16), nullable=False),  # citizen (status page) | staff (phoned)
+    Column("recorded_by", String(64)),
+    Column("created_at", Float, nullable=False),
+    Column("forwarded_at", Float),
+)
+
+spot_checks = Table(
+    # 抽測 (the seed's 表3): a tester calls an agency; scored ±5 for the notifying and handling agency.
+    "spot_checks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tester", String(100), nullable=False),
+    Column("called_at", Float, nullable=False),  # 發話時間
+    Column("reporting_agency", String(100)),  # 受話人員機關 = 通報機關 (none: the handling agency took the call)
+    Column("agency", String(100), nullable=False, index=True),  # 承辦機關
+    Column("replied_at", Float),  # the handling agency's reply; none = never
+    Column("survey_at", Float),  # the notifying agency's follow-up survey; none = never
+    Column("score", Integer),  # 給予滿意度評分 1–5
+    Column("note", Text),
+    Column("recorded_by", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+rest_clients = Table(
+    # REST-channel senders: where agent messages are pushed (Rasa's callback convention) and how far.
+    "rest_clients", metadata,
+    Column("conversation_id", String(40), ForeignKey("conversations.id"), primary_key=True),
+    Column("sender", String(128), nullable=False),
+    Column("callback_url", String(500)),
+    Column("delivered_seq", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float),
+    Column("last_error", Text),
+    Column("created_at", Float, nullable=False),
+)
+
 # ---- the knowledge base, its revisions, drafts and review log (issue 17, migration 0006) -----------
 # Times here are ISO strings (as ``hotline kb export`` writes them), not epoch seconds.
 kb_entries = Table(
@@ -356,70 +439,30 @@ training_examples = Table(
     Column("created_at", Float, nullable=False),
 )
 
-# ---- after the chat (issue 15, migration 0005): agencies as data, citizen follow-up, scoring ------
-agencies = Table(
-    # Every agency a case can go to or a notice is sent to, with its designated contact (承辦窗口).
-    "agencies", metadata,
-    Column("name", String(100), primary_key=True),
-    Column("contact_person", String(100)),
-    Column("email", String(200)),
-    Column("extension", String(40)),
-    Column("active", Boolean, nullable=False, default=True),
-    Column("updated_by", String(64)),
-    Column("updated_at", Float, nullable=False),
+# ---- the contact-centre floor (issue 13): agent states, callback attempts, daily numbers -------------
+agent_status = Table(
+    # ready | break (with reason) | wrapup (after-chat work, until ``until``) | offline
+    "agent_status", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(100)),
+    Column("since", Float, nullable=False),
+    Column("until", Float),
 )
 
-citizen_notices = Table(
-    # What the citizen was told about their case (e-mail or SMS), and whether it went out.
-    "citizen_notices", metadata,
+callback_attempts = Table(
+    "callback_attempts", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
-    Column("channel", String(8), nullable=False),  # email | sms
-    Column("address_masked", String(200), nullable=False),
-    Column("kind", String(16), nullable=False),  # replied | closed
-    Column("text", Text, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("sent_at", Float),
-    Column("error", Text),
-)
-
-case_surveys = Table(
-    # The seed's 5-point satisfaction survey after a case (表1 滿意度調查), forwarded to the agency (表2).
-    "case_surveys", metadata,
-    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
-    Column("score", Integer, nullable=False),  # 5 非常滿意 … 1 非常不滿意
-    Column("comment", Text),
-    Column("source", String(16), nullable=False),  # citizen (status page) | staff (phoned)
-    Column("recorded_by", String(64)),
-    Column("created_at", Float, nullable=False),
-    Column("forwarded_at", Float),
-)
-
-spot_checks = Table(
-    # 抽測 (the seed's 表3): a tester calls an agency; scored ±5 for the notifying and handling agency.
-    "spot_checks", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("tester", String(100), nullable=False),
-    Column("called_at", Float, nullable=False),  # 發話時間
-    Column("reporting_agency", String(100)),  # 受話人員機關 = 通報機關 (none: the handling agency took the call)
-    Column("agency", String(100), nullable=False, index=True),  # 承辦機關
-    Column("replied_at", Float),  # the handling agency's reply; none = never
-    Column("survey_at", Float),  # the notifying agency's follow-up survey; none = never
-    Column("score", Integer),  # 給予滿意度評分 1–5
+    Column("callback_id", Integer, ForeignKey("callbacks.id"), nullable=False, index=True),
+    Column("agent", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),  # reached | no_answer | wrong_number
     Column("note", Text),
-    Column("recorded_by", String(64), nullable=False),
-    Column("created_at", Float, nullable=False),
+    Column("at", Float, nullable=False),
 )
 
-rest_clients = Table(
-    # REST-channel senders: where agent messages are pushed (Rasa's callback convention) and how far.
-    "rest_clients", metadata,
-    Column("conversation_id", String(40), ForeignKey("conversations.id"), primary_key=True),
-    Column("sender", String(128), nullable=False),
-    Column("callback_url", String(500)),
-    Column("delivered_seq", Integer, nullable=False, default=0),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", Float),
-    Column("last_error", Text),
-    Column("created_at", Float, nullable=False),
+number_counters = Table(
+    # The last number given out per ROC date prefix (1151207), for chats and callbacks.
+    "number_counters", metadata,
+    Column("prefix", String(16), primary_key=True),
+    Column("last", Integer, nullable=False),
 )

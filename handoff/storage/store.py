@@ -11,9 +11,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from handoff.numbers import next_number
 from handoff.storage.database import Database
 from handoff.storage.schema import (agency_members, auth_tokens, callbacks, conversations, feedback, messages,
-                                    surveys, users, wrapups)
+                                    surveys, turns, users, wrapups)
 
 
 class ConversationStore(Protocol):
@@ -155,11 +156,43 @@ class SQLConversationStore:
 
         return [_message(r) for r in await self.db.read(q)]
 
+    async def assign_number(self, conversation_id: str) -> str:
+        """The chat's 1999-style number, given once (handoff/numbers.py)."""
+        def write(c: Connection) -> str:
+            _lock_conversation(c, conversation_id)
+            number = c.execute(select(conversations.c.number).where(conversations.c.id == conversation_id)).scalar()
+            if not number:
+                number = next_number(c, time.time())
+                c.execute(update(conversations).where(conversations.c.id == conversation_id).values(number=number))
+            return str(number)
+
+        return await self.db.write(write)
+
+    async def first_reply(self, conversation_id: str, at: float) -> None:
+        """When the agent first wrote (answer speed = this − queued_at; agent first reply = − assigned_at)."""
+        await self.db.write(lambda c: c.execute(update(conversations).where(
+            conversations.c.id == conversation_id, conversations.c.first_reply_at.is_(None)).values(first_reply_at=at)))
+
+    async def last_question(self, conversation_id: str) -> str | None:
+        """The citizen's last real question (masked, from the miss log): not chit-chat, not 轉真人."""
+        return await self.db.read(lambda c: c.execute(
+            select(turns.c.text_masked).where(turns.c.conversation_id == conversation_id, turns.c.question,
+                                              func.coalesce(turns.c.intent, "") != "ask_human")
+            .order_by(turns.c.citizen_seq.desc()).limit(1)).scalar())
+
     # records ------------------------------------------------------------------------------
-    async def add_callback(self, conversation_id: str, name: str, phone: str, question: str) -> int:
-        values = {"conversation_id": conversation_id, "name": name, "phone": phone, "question": question,
-                  "consent": True, "status": "open", "created_at": time.time()}
-        return int(await self.db.write(lambda c: c.execute(insert(callbacks).values(values)).inserted_primary_key[0]))
+    async def add_callback(self, conversation_id: str, name: str, phone: str, question: str,
+                           due_at: float | None = None) -> int:
+        """A callback request with its 1999-style number; returns its id."""
+        now = time.time()
+
+        def write(c: Connection) -> int:
+            values = {"conversation_id": conversation_id, "name": name, "phone": phone, "question": question,
+                      "consent": True, "status": "open", "created_at": now, "number": next_number(c, now),
+                      "due_at": due_at if due_at is not None else now}
+            return int(c.execute(insert(callbacks).values(values)).inserted_primary_key[0])
+
+        return await self.db.write(write)
 
     async def callbacks_for(self, conversation_id: str) -> list[dict[str, Any]]:
         return [_row(r) for r in await self.db.read(lambda c: list(c.execute(
@@ -179,9 +212,10 @@ class SQLConversationStore:
         return await self.db.write(write)
 
     async def add_wrapup(self, conversation_id: str, agent: str, category: str | None, summary: str | None,
-                         case_needed: bool) -> None:
+                         case_needed: bool, **table1: Any) -> None:
+        """The agent's wrap-up; ``table1``: citizen_name, citizen_phone, answer, faq_needed (表1)."""
         values = {"conversation_id": conversation_id, "agent": agent, "category": category, "summary": summary,
-                  "case_needed": case_needed, "created_at": time.time()}
+                  "case_needed": case_needed, "created_at": time.time(), **table1}
         await self.db.write(lambda c: c.execute(insert(wrapups).values(values)))
 
     async def add_feedback(self, conversation_id: str, seq: int, helpful: bool) -> None:

@@ -134,3 +134,10 @@ def test_an_out_of_scope_fallback_is_never_clarified() -> None:
     policy = HotlinePolicy(SIBLINGS.get, "每日 08:30–18:30")
     p = parse("ATM-004", 0.5, fallback=True, reason="out_of_scope", ranking=[("ATM-004", 0.5), ("ATM-016", 0.45)])
     assert policy.decide(DialogueState(), p, handoff_open=True).replies[0].kind != "clarify"
+
+
+def test_confident_ask_human_queues_directly_and_an_unsure_one_asks(policy: HotlinePolicy) -> None:
+    assert policy.decide(DialogueState(), parse("ask_human", 0.97), handoff_open=True).action == "queue"
+    unsure = policy.decide(DialogueState(), parse("ask_human", 0.5, fallback=True, reason="low_confidence"),
+                           handoff_open=True)
+    assert unsure.action is None  # an unsure parse is a miss: suggestions, and a person only on consent

@@ -70,7 +70,11 @@ def test_full_handoff_journey_in_staffed_hours(open_server: str, kb_project: Pat
     citizen.send(type="message", text="/handoff_yes")
     assert citizen.wait_type("state", state="queued")
     position = citizen.wait_type("queue")
-    assert position["position"] >= 1 and position["estimated_wait_seconds"] >= 0
+    assert position["position"] >= 1
+    if position["estimated_wait_seconds"] is None:  # no ready agent: told so, offered a callback (issue 13)
+        assert position["agents_ready"] == 0
+        told = citizen.wait_for(lambda f: f.get("type") == "message" and f.get("kind") == "no_agent")
+        assert told["form"]["form"] == "callback"
 
     agent = Agent(open_server, "agent1")
     queue = agent.wait_for(lambda f: f["type"] == "queue" and any(
@@ -112,12 +116,12 @@ def test_full_handoff_journey_in_staffed_hours(open_server: str, kb_project: Pat
     agent.close()
 
 
-def test_asking_for_a_person_by_text_offers_then_queues(open_server: str) -> None:
+def test_asking_for_a_person_by_text_queues_directly(open_server: str) -> None:
     citizen = Citizen(open_server)
-    offer = citizen.say("我要轉真人客服")
-    assert offer["kind"] == "handoff_offer"
-    citizen.say("好")
-    citizen.wait_type("state", state="queued")
+    reply = citizen.say("我要轉真人客服")  # a confident ask_human: no yes/no click (issue 13)
+    assert reply["kind"] == "queued"
+    queued = citizen.wait_type("state", state="queued")
+    assert queued["number"]  # the chat's 1999-style number, told to the citizen
     citizen.close()
 
 

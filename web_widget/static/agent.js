@@ -25,6 +25,8 @@ const ERRORS = {
   at_capacity: "已達可同時接聽的對話上限，請先結束其他對話。",
   not_your_chat: "這個對話已不屬於您。",
   no_such_agent: "該客服人員目前不在線上，無法轉接。",
+  not_ready: "目前不是「就緒」狀態：請先切換為就緒（或對方正在休息）。",
+  reason_required: "休息請選擇原因。",
   rate_limited: "操作太頻繁，請稍候再試。",
   too_large: "訊息太長了，請縮短後再送出。",
   bad_request: "要求格式有誤，請再試一次。",
@@ -48,6 +50,7 @@ let retries = 0;
 let retryTimer = 0;
 let pingTimer = 0;
 let capacity = 3;
+let myState = "ready"; // ready | break | wrapup | offline (agent_status.js shows it)
 let queue = { entries: [], receivedAt: Date.now(), agentsOnline: 0 };
 const chats = new Map(); // conversation_id → chat
 let activeId = null;
@@ -219,6 +222,7 @@ function handle(frame) {
     case "message": return onMessage(frame);
     case "closed": return onClosed(frame);
     case "typing": return onTyping(frame);
+    case "status": return onStatus(frame);
     case "error": return onError(frame);
     case "announcement": // a KB change to acknowledge: announcements.js re-reads its list
       document.dispatchEvent(new CustomEvent("hotline:announcement", { detail: frame }));
@@ -233,12 +237,21 @@ function onHello(frame) {
   setConn("已連線", true);
   clearInterval(pingTimer);
   pingTimer = setInterval(() => send({ type: "ping" }), 25000);
+  if (frame.status) onStatus(frame.status);
   const mine = new Set(frame.chats || []);
   for (const chat of chats.values()) {
     if (!chat.ended && !mine.has(chat.id)) endChat(chat, "對話已重新排隊，由其他客服人員接手。");
   }
   updateCapacity();
 }
+
+function onStatus(frame) {
+  myState = frame.state || "ready";
+  document.dispatchEvent(new CustomEvent("hotline:status", { detail: frame }));
+  updateCapacity();
+}
+// agent_status.js asks for a state change through this event (the socket lives here)
+document.addEventListener("hotline:set-status", (event) => send({ type: "status", ...event.detail }));
 
 function onQueue(frame) {
   queue = { entries: Array.isArray(frame.entries) ? frame.entries : [], receivedAt: Date.now(),
@@ -298,7 +311,7 @@ function openChats() {
 function updateCapacity() {
   const busy = openChats();
   ui.capacity.textContent = `接聽中 ${busy} / ${capacity}・線上客服人員 ${queue.agentsOnline} 位`;
-  ui.accept.disabled = queue.entries.length === 0 || busy >= capacity;
+  ui.accept.disabled = queue.entries.length === 0 || busy >= capacity || myState === "break" || myState === "offline";
 }
 
 ui.accept.addEventListener("click", () => {
@@ -411,13 +424,16 @@ function createChat(id, frame) {
   chat.wrapup.addEventListener("submit", (event) => {
     event.preventDefault();
     const category = chat.wrapup.querySelector("select").value;
-    const summary = chat.wrapup.querySelector("textarea").value.trim();
-    const caseNeeded = chat.wrapup.querySelector("input[type=checkbox]").checked;
+    const field = (name) => chat.wrapup.querySelector(`[data-id=${name}]`);
+    const summary = field("summary").value.trim();
+    const caseNeeded = field("case_needed").checked;
+    const table1 = { answer: field("answer").value.trim(), citizen_name: field("citizen_name").value.trim(),
+                     citizen_phone: field("citizen_phone").value.trim(), faq_needed: field("faq_needed").checked };
     const select = chat.wrapup.querySelector("select");
     select.setAttribute("aria-invalid", category ? "false" : "true");
     if (!category) { showChatError(chat, "請選擇問題類別。"); select.focus(); return; }
     lastAction = { id, at: Date.now() };
-    send({ type: "close", conversation_id: id, wrapup: { category, summary, case_needed: caseNeeded } });
+    send({ type: "close", conversation_id: id, wrapup: { category, summary, case_needed: caseNeeded, ...table1 } });
   });
   panel.querySelector(".dismiss").addEventListener("click", () => removeChat(id));
 

@@ -118,8 +118,10 @@ function render() {
 }
 
 ensureCss();
-section.replaceChildren(el("h2", { id: "case-tools-title", text: "建立後送案件" }), chatLabel, form, status,
-  el("h3", { className: "small", text: "我建立的案件" }), mine);
+// Folded by default, so the KB search results above keep the pane's height (issue 13).
+section.replaceChildren(el("details", { className: "case-drawer" }, [
+  el("summary", { id: "case-tools-title", text: "建立後送案件" }), chatLabel, form, status,
+  el("h3", { className: "small", text: "我建立的案件" }), mine]));
 document.addEventListener("hotline:session", (event) => {
   auth = event.detail;
   if (!auth) { conversationId = null; prefillFor = null; }

@@ -77,7 +77,7 @@ export function apiClient(getToken, onAuthLost) {
 }
 
 /** Wire a staff page's login form (ids login-form, login-username, login-password, login-error)
- * for one role: ``onLogin(session)`` runs after a successful login with that role. */
+ * for one role (or a list of roles): ``onLogin(session)`` runs after a successful login with that role. */
 export function bindLoginForm({ role, wrongRole }, onLogin) {
   const form = document.getElementById("login-form");
   const username = document.getElementById("login-username");
@@ -97,7 +97,7 @@ export function bindLoginForm({ role, wrongRole }, onLogin) {
     try {
       const body = await requestLogin(name, password.value);
       if (body === null) return fail("帳號或密碼錯誤，請再試一次。");
-      if (body.role !== role) return fail(wrongRole);
+      if (Array.isArray(role) ? !role.includes(body.role) : body.role !== role) return fail(wrongRole);
       password.value = "";
       error.hidden = true;
       onLogin(body);

@@ -10,6 +10,8 @@ const TABS = {
   kb: "./supervisor_kb.js",
   reports: "./supervisor_reports.js",
   quality: "./supervisor_quality.js",
+  agencies: "./supervisor_agencies.js",
+  wallboard: "./supervisor_wallboard.js",
 };
 const $ = (id) => document.getElementById(id);
 const ui = {

@@ -124,6 +124,13 @@
 
   var connBanner = el("div", { className: "hl-banner hl-banner--warn", role: "status", hidden: true });
   var queueBanner = el("div", { className: "hl-banner hl-banner--queue", role: "status", hidden: true });
+  // 離開排隊: the citizen leaves the line at once (no ghost place left for others to wait behind)
+  var leaveBar = el("div", { className: "hl-leave", hidden: true }, [
+    el("button", { type: "button", className: "hl-button", text: "離開排隊", onclick: function () {
+      send({ type: "leave", client_id: nextClientId() });
+    } }),
+  ]);
+  var serviceNumber = "";
   var log = el("div", {
     className: "hl-log", id: "hl-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
     "aria-label": "對話內容", tabindex: "0",
@@ -148,7 +155,7 @@
   var panel = el("section", {
     id: "hl-panel", className: "hl-panel", role: "dialog", "aria-modal": "false",
     "aria-labelledby": "hl-title", "aria-describedby": "hl-subtitle", hidden: true,
-  }, [header, connBanner, queueBanner, log, typingLine, restartBar, composer, footer]);
+  }, [header, connBanner, queueBanner, leaveBar, log, typingLine, restartBar, composer, footer]);
 
   var root = el("div", { id: "hotline-widget", className: "hl-root", lang: "zh-Hant-TW" }, [panel, launcher]);
 
@@ -281,7 +288,7 @@
       case "welcome": return onWelcome(frame);
       case "message": return onMessage(frame);
       case "ack": return onAck(frame);
-      case "state": return setState(frame.state, frame.agent);
+      case "state": setNumber(frame.number); return setState(frame.state, frame.agent);
       case "queue": return onQueue(frame);
       case "form": return renderForm(frame, log);
       case "typing": return onTyping(frame);
@@ -290,7 +297,12 @@
     }
   }
 
+  function setNumber(number) {
+    if (typeof number === "string" && number) serviceNumber = number;
+  }
+
   function onWelcome(frame) {
+    setNumber(frame.number);
     var fresh = !saved || saved.conversation_id !== frame.conversation_id;
     if (fresh && lastSeq > 0) resetTranscript();
     saved = { conversation_id: frame.conversation_id, token: frame.token, last_seq: fresh ? 0 : (saved.last_seq || 0),
@@ -349,7 +361,9 @@
     if (!next) return;
     state = next;
     if (agent) agentName = agent;
-    statusLine.textContent = next === "with_agent" && agentName ? "真人文字客服 " + agentName + " 為您服務" : (STATUS[next] || "");
+    statusLine.textContent = (next === "with_agent" && agentName ? "真人文字客服 " + agentName + " 為您服務" : (STATUS[next] || "")) +
+      (serviceNumber && next !== "bot" ? "・服務編號 " + serviceNumber : "");
+    leaveBar.hidden = next !== "queued";
     root.setAttribute("data-state", next);
     if (next === "queued") {
       if (queueBanner.hidden) showBanner(queueBanner, "正在為您安排真人客服，請稍候…");
@@ -383,6 +397,12 @@
   function onQueue(frame) {
     if (state !== "queued") setState("queued");
     var position = Number(frame.position) || 1;
+    if (frame.estimated_wait_seconds === null || frame.estimated_wait_seconds === undefined) {
+      // nobody is ready to answer: say so, never a made-up wait (the callback form is in the log)
+      showBanner(queueBanner, "您目前排在第 " + position + " 位。目前沒有客服人員可以立即為您服務，無法預估等候時間；" +
+        "您可以繼續等候，或留下電話由專人回電。");
+      return;
+    }
     var seconds = Number(frame.estimated_wait_seconds) || 0;
     var wait = seconds < 60 ? "不到 1 分鐘" : "約 " + Math.round(seconds / 60) + " 分鐘";
     showBanner(queueBanner, "您目前排在第 " + position + " 位，預估等候時間" + wait + "。請保持此視窗開啟。");

@@ -1,0 +1,72 @@
+"""Callbacks as work (issue 13): list by due time, claim, record attempts, close, re-open.
+
+A case is raised from a callback with the cases API (``POST /api/cases`` with ``callback_id``)."""
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from handoff import access
+from handoff.callback_work import CallbackError, CallbackWork
+from handoff.deps import CurrentStaff
+from handoff.hub import FLOOR_CHANNEL
+
+router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
+for _method, _path in (("GET", ""), ("POST", "/{callback_id}/claim"), ("POST", "/{callback_id}/attempts"),
+                       ("POST", "/{callback_id}/close"), ("POST", "/{callback_id}/reopen")):
+    access.register(_method, "/api/callbacks" + _path, access.AGENT, access.SUPERVISOR)
+T = TypeVar("T")
+
+
+def _work(request: Request) -> CallbackWork:
+    return CallbackWork(request.app.state.hub.store.db)
+
+
+WorkDep = Annotated[CallbackWork, Depends(_work)]
+
+
+async def _run(request: Request, call: Awaitable[T]) -> T:
+    try:
+        result = await call
+    except CallbackError as exc:
+        raise HTTPException(exc.status, str(exc), headers={"X-Error-Code": exc.code}) from exc
+    await request.app.state.hub.broker.publish(FLOOR_CHANNEL, {"type": "floor"})  # open callbacks on the wallboard
+    return result
+
+
+class AttemptIn(BaseModel):
+    outcome: Literal["reached", "no_answer", "wrong_number"]
+    note: str | None = Field(None, max_length=1000)
+
+
+@router.get("")
+async def list_callbacks(work: WorkDep, user: CurrentStaff,
+                         status: Annotated[str | None, Query(max_length=16)] = None) -> list[dict[str, Any]]:
+    try:
+        return await work.list(status)
+    except CallbackError as exc:
+        raise HTTPException(exc.status, str(exc), headers={"X-Error-Code": exc.code}) from exc
+
+
+@router.post("/{callback_id}/claim")
+async def claim(callback_id: int, request: Request, work: WorkDep, user: CurrentStaff) -> dict[str, Any]:
+    return await _run(request, work.claim(callback_id, user["username"]))
+
+
+@router.post("/{callback_id}/attempts")
+async def attempt(callback_id: int, body: AttemptIn, request: Request, work: WorkDep,
+                  user: CurrentStaff) -> dict[str, Any]:
+    return await _run(request, work.attempt(callback_id, user["username"], user["role"], body.outcome, body.note))
+
+
+@router.post("/{callback_id}/close")
+async def close(callback_id: int, request: Request, work: WorkDep, user: CurrentStaff) -> dict[str, Any]:
+    return await _run(request, work.close(callback_id, user["username"], user["role"]))
+
+
+@router.post("/{callback_id}/reopen")
+async def reopen(callback_id: int, request: Request, work: WorkDep, user: CurrentStaff) -> dict[str, Any]:
+    return await _run(request, work.reopen(callback_id, user["username"]))
