@@ -22,9 +22,11 @@ SCALAR_SECTIONS = ("volume", "match", "waits", "satisfaction", "cases", "quality
 SECTION_TITLES = {"report": "報表", "volume": "服務量", "match": "智能問答匹配", "waits": "等候時間",
                   "satisfaction": "滿意度", "cases": "後送案件", "cases.by_agency": "後送案件（依機關）",
                   "top_missed": "未命中主題", "quality": "品質抽測", "quality.by_agent": "品質抽測（依客服人員）",
-                  "daily": "每日"}
+                  "daily": "每日", "case_surveys": "案件滿意度", "scores": "機關得分", "ranking": "機關排名",
+                  "special": "特殊（緊急）案件", "comments": "回饋意見"}
 # (list section, the field that names a row)
-TABLES = (("cases.by_agency", "agency"), ("quality.by_agent", "agent"), ("top_missed", "topic"), ("daily", "date"))
+TABLES = (("cases.by_agency", "agency"), ("quality.by_agent", "agent"), ("top_missed", "topic"), ("daily", "date"),
+          ("case_surveys", "agency"), ("scores", "agency"), ("ranking", "agency"), ("special", "number"))
 
 
 def is_rate(name: str) -> bool:

@@ -119,3 +119,23 @@ def test_quality_sample_score_save_and_the_report_shows_it(server_url: str,
     by_agent = page.get_by_role("table", name="品質抽測（依客服人員）")
     # agent1 now has 3 reviews: (100 + 40 + 20) / 3 = 53.33
     expect(by_agent.get_by_role("row", name="agent1")).to_contain_text("53.33")
+
+
+def test_report_tab_gives_a_week_with_scores_comments_and_person_requests(
+        server_url: str, new_context: Callable[..., BrowserContext]) -> None:
+    page = new_context().new_page()
+    login(page, server_url)
+    page.get_by_role("tab", name="月報表").click()
+    panel = page.get_by_role("tabpanel", name="月報表")
+    panel.get_by_label("報表期間").select_option("week")
+    panel.get_by_label("日期／週次／年度").fill("2023-W40")
+    panel.get_by_role("button", name="產生報表").click()
+    expect(panel.get_by_role("status")).to_contain_text("2023-W40 週報表（2023-10-02 至 2023-10-09 前")
+    expect(card(page, "對話數")).to_contain_text("9")  # c02 … c10; c01 is on Sunday 10-01
+    expect(panel.get_by_role("table", name="智能問答匹配").get_by_role("row", name="要求真人 1")).to_be_visible()
+    scores = panel.get_by_role("table", name="各機關得分（通報 ±10、回應 ±10、抽測 ±5）")
+    expect(scores.get_by_role("row", name="財政部")).to_contain_text("10")  # 1121002-0001 replied in 8 h
+    comments = panel.get_by_role("table", name="回饋意見（對話問卷與案件問卷）")
+    expect(comments).to_contain_text("回答很清楚，謝謝")
+    expect(comments).to_contain_text("等太久了")
+    page.screenshot(path=str(ARTIFACTS / "supervisor-report-week.png"), full_page=True)

@@ -6,6 +6,9 @@
 import { el } from "./staff.js";
 
 const TARGET = 0.85;
+// the cadence picker: month uses the month input; the others a text field (hotline report --day|--week|--year)
+const KINDS = [["day", "日報表"], ["week", "週報表"], ["month", "月報表"], ["year", "年報表"]];
+const HINTS = { day: "2023-10-05", week: "2023-W41", year: "2023" };
 const FORMATS = [["xlsx", "下載 Excel"], ["csv", "下載 CSV"], ["json", "下載 JSON"]];
 const COLORS = { blue: "#0b4f8a", green: "#1f7a3d", amber: "#b36b00", red: "#a4161a", grey: "#6b7785" };
 
@@ -44,12 +47,18 @@ export async function mount(panel, context) {
   const monthId = "rpt-month";
   ui = {
     month: el("input", { id: monthId, type: "month", required: true, value: thisMonth(), min: "2023-01" }),
+    kind: el("select", { id: "rpt-kind", onchange: () => switchKind() },
+      KINDS.map(([value, text]) => el("option", { value, text, selected: value === "month" }))),
+    value: el("input", { id: "rpt-value", type: "text", maxlength: "10", autocomplete: "off" }),
     status: el("p", { className: "rpt-status muted", role: "status", "aria-live": "polite" }),
     cards: el("div", { className: "rpt-cards", role: "list", "aria-label": "本月重點指標" }),
     body: el("div", { className: "rpt-body" }),
   };
   const form = el("form", { className: "rpt-controls", onsubmit: (event) => { event.preventDefault(); load(); } }, [
-    el("div", { className: "field" }, [el("label", { for: monthId, text: "月份" }), ui.month]),
+    el("div", { className: "field" }, [el("label", { for: "rpt-kind", text: "報表期間" }), ui.kind]),
+    el("div", { className: "field", id: "rpt-month-field" }, [el("label", { for: monthId, text: "月份" }), ui.month]),
+    el("div", { className: "field", id: "rpt-value-field", hidden: true }, [
+      el("label", { for: "rpt-value", text: "日期／週次／年度" }), ui.value]),
     el("button", { type: "submit", className: "btn btn--primary", text: "產生報表" }),
     el("div", { className: "rpt-downloads", role: "group", "aria-label": "下載報表" },
       FORMATS.map(([fmt, text]) => el("button", {
@@ -58,7 +67,7 @@ export async function mount(panel, context) {
   ]);
   panel.append(el("div", { className: "rpt" }, [
     el("div", { className: "pane-head" }, [el("h2", { text: "月報表" }),
-      el("span", { className: "muted small", text: "以臺北時間的日曆月計算" })]),
+      el("span", { className: "muted small", text: "日報、週報、月報、年報（臺北時間）" })]),
     form, ui.status, ui.cards, ui.body,
   ]));
   try {
@@ -71,28 +80,46 @@ export function show() {
   if (ui) load();
 }
 
+function switchKind() {
+  const kind = ui.kind.value;
+  document.getElementById("rpt-month-field").hidden = kind !== "month";
+  document.getElementById("rpt-value-field").hidden = kind === "month";
+  ui.value.placeholder = HINTS[kind] || "";
+}
+
+function query() {
+  const kind = ui.kind.value;
+  const value = kind === "month" ? ui.month.value : ui.value.value.trim();
+  return { kind, value, path: `kind=${kind}&value=${encodeURIComponent(value)}` };
+}
+
 async function load() {
-  const month = ui.month.value;
-  if (!/^\d{4}-\d{2}$/.test(month)) {
+  const { kind, value, path } = query();
+  if (kind === "month" && !/^\d{4}-\d{2}$/.test(value)) {
     ui.status.textContent = "請選擇月份（例如 2023-10）。";
     return;
   }
-  ui.status.textContent = `正在產生 ${month} 月報表…`;
+  if (!value) {
+    ui.status.textContent = `請輸入期間（例如 ${HINTS[kind]}）。`;
+    return;
+  }
+  const month = value;
+  ui.status.textContent = `正在產生 ${month} 報表…`;
   let report;
   try {
-    report = await ctx.api(`/api/reports/monthly?month=${encodeURIComponent(month)}`);
+    report = await ctx.api(`/api/reports/period?${path}`);
   } catch (error) {
     if (error.status !== 401 && error.status !== 403) ui.status.textContent = error.detail || "無法載入月報表，請稍後再試。";
     return;
   }
   render(report);
-  ui.status.textContent = `${report.month} 月報表（${report.start.slice(0, 10)} 至 ${report.end.slice(0, 10)} 前，產生於 ${report.generated_at.replace("T", " ").slice(0, 16)}）`;
+  ui.status.textContent = `${report.month} ${KINDS.find(([k]) => k === report.period)[1]}（${report.start.slice(0, 10)} 至 ${report.end.slice(0, 10)} 前，產生於 ${report.generated_at.replace("T", " ").slice(0, 16)}）`;
 }
 
 async function download(fmt) {
-  const month = ui.month.value;
+  const { value: month, path } = query();
   try {
-    const response = await fetch(`/api/reports/monthly/export?month=${encodeURIComponent(month)}&format=${fmt}`, {
+    const response = await fetch(`/api/reports/period/export?${path}&format=${fmt}`, {
       headers: { Authorization: `Bearer ${ctx.session ? ctx.session.token : ""}` },
     });
     if (!response.ok) throw new Error(String(response.status));
@@ -225,6 +252,23 @@ function render(r) {
         ["agency", "accepted", "urgent", "replied_on_time", "replied_late", "reply_pending", "points",
           "resolved_on_time", "resolved_late", "resolve_pending", "compliance", "reminders", "escalated"],
         "本月沒有機關受理的案件。")),
+    section("機關獎（揪感心計畫 陸、二）",
+      listTable("各機關得分（通報 ±10、回應 ±10、抽測 ±5）", "scores", r.scores || [],
+        ["agency", "report_plus", "report_minus", "response_plus", "response_minus", "response_pending",
+          "spot_report_plus", "spot_report_minus", "spot_response_plus", "spot_response_minus", "points"],
+        "本期間沒有計分項目。"),
+      listTable("機關排名（年報即年底機關獎）", "ranking", r.ranking || [], ["rank", "agency", "points", "prize"],
+        "本期間沒有計分項目。"),
+      listTable("案件滿意度（依機關）", "case_surveys", r.case_surveys || [],
+        ["agency", "responses", "average_score", "satisfied", "dissatisfied", "satisfied_share", "forwarded"],
+        "本期間沒有案件滿意度調查。")),
+    section("特殊（緊急）案件追蹤總結",
+      listTable("急件與陳報督導案件", "special", r.special || [],
+        ["number", "agency", "urgency", "status", "received_at", "escalated", "replied", "closed_at", "summary"],
+        "本期間沒有急件或陳報督導的案件。")),
+    section("民眾回饋意見",
+      listTable("回饋意見（對話問卷與案件問卷）", "comments", r.comments || [],
+        ["at", "source", "score", "reference", "comment"], "本期間沒有回饋意見。")),
     section("未命中主題",
       listTable("未命中主題（前 10 名）", "top_missed", r.top_missed, ["topic", "title", "misses", "example"],
         "本月沒有未命中的提問。")),
