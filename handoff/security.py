@@ -27,7 +27,6 @@ from handoff.validation import INT64_MAX
 
 MAX_DEPTH = 32
 MAX_BODY_BYTES = 2 * 1024 * 1024
-STAFF_PAGES = ("/agent", "/engineer", "/supervisor", "/agency")
 _BASE_CSP = ("default-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; "
              "object-src 'none'; base-uri 'none'; form-action 'self'")
 STAFF_CSP = f"{_BASE_CSP}; style-src 'self'; frame-ancestors 'none'"
@@ -40,13 +39,14 @@ DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.j
             "frame-ancestors 'none'")
 
 
-def content_security_policy(path: str) -> str:
-    if path in STAFF_PAGES or path.startswith("/static/"):
-        return STAFF_CSP
-    if path == "/":
-        return CITIZEN_CSP
+def content_security_policy(path: str, content_type: bytes) -> str:
+    """The policy for one response: by page for HTML, the strictest for everything else."""
     if path.startswith(("/docs", "/redoc")):
         return DOCS_CSP
+    if path == "/":
+        return CITIZEN_CSP
+    if b"text/html" in content_type or path.startswith("/static/"):
+        return STAFF_CSP  # staff pages, the public case-status page, scripts and styles
     return API_CSP
 
 
@@ -60,11 +60,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = content_security_policy(scope["path"])
-
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-security-policy"]
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                csp = content_security_policy(scope["path"], content_type)
                 headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
                             (b"content-security-policy", csp.encode()), (b"x-frame-options",
                             b"SAMEORIGIN" if scope["path"] == "/" else b"DENY"),

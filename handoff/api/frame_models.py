@@ -40,10 +40,10 @@ class CitizenMessage(_Frame):
 
 class Callback(_Frame):
     type: Literal["callback"]
-    name: _bounded(100) = ""  # type: ignore[valid-type]
-    phone: _bounded(40) = ""  # type: ignore[valid-type]
-    question: _bounded(2000) = ""  # type: ignore[valid-type]
-    consent: Flag = False
+    name: _bounded(100)  # type: ignore[valid-type]
+    phone: _bounded(40)  # type: ignore[valid-type]
+    question: _bounded(2000)  # type: ignore[valid-type]
+    consent: Flag  # must be true: false is answered with consent_required
     client_id: ClientId = None
 
 

@@ -46,6 +46,8 @@ def hard_project(kb_project: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     store = SQLConversationStore(db)
     for username, agency in (("agency1", AGENCY), ("agency2", OTHER_AGENCY)):
         asyncio.run(store.add_user(username, hash_password(PASSWORD), "agency", None, 3, agency))
+    for username in ("timing1", "temp1", "temp2"):  # accounts the auth tests may lock, disable or change
+        asyncio.run(store.add_user(username, hash_password(PASSWORD), "agent", None, 3))
     db.close()
     return home
 
