@@ -35,13 +35,13 @@ class Live:
         return (self.home / f"server-{self.port}.log").read_text(encoding="utf-8", errors="replace")
 
 
-@pytest.fixture(scope="package")
-def hard_project(kb_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def staffed_project(kb_project: Path, home: Path) -> Path:
+    """A private copy of the test project with agency users and accounts the tests may lock."""
     from handoff.auth import hash_password
     from handoff.storage.database import Database
     from handoff.storage.store import SQLConversationStore
 
-    home = private_project(kb_project, tmp_path_factory.mktemp("hardening") / "home")
+    private_project(kb_project, home)
     db = Database(f"sqlite:///{home / 'var' / 'chat.db'}")
     store = SQLConversationStore(db)
     for username, agency in (("agency1", AGENCY), ("agency2", OTHER_AGENCY)):
@@ -53,6 +53,11 @@ def hard_project(kb_project: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="package")
+def hard_project(kb_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return staffed_project(kb_project, tmp_path_factory.mktemp("hardening") / "home")
+
+
+@pytest.fixture(scope="package")
 def live(hard_project: Path) -> Iterator[Live]:
     from tests.servers import free_port
 
@@ -61,15 +66,23 @@ def live(hard_project: Path) -> Iterator[Live]:
         yield Live(url, hard_project, port)
 
 
-@pytest.fixture(scope="package")
-def tokens(live: Live) -> dict[str, str]:
+def login_all(url: str) -> dict[str, str]:
     """A fresh login token per role name in ``STAFF``."""
     out = {}
     for role, username in STAFF.items():
-        response = httpx.post(f"{live.url}/auth/login", json={"username": username, "password": PASSWORD})
+        response = httpx.post(f"{url}/auth/login", json={"username": username, "password": PASSWORD})
         response.raise_for_status()
         out[role] = response.json()["token"]
     return out
+
+
+@pytest.fixture(scope="package")
+def tokens(live: Live) -> dict[str, str]:
+    return login_all(live.url)
+
+
+def traceback_lines(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "Traceback (most recent call last)" in line]
 
 
 def bearer(token: str | None) -> dict[str, str]:
