@@ -13,7 +13,7 @@ export TOKENIZERS_PARALLELISM := false
 
 install: $(STAMP)  ## idempotent: .venv with the project and its test tools
 
-$(STAMP): pyproject.toml web_widget/package.json
+$(STAMP): pyproject.toml web_widget/package.json deploy/package.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU build lies on this machine's disk; a plain torch pulls CUDA.
@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml web_widget/package.json
 	$(PY) -m pip install --quiet -e '.[test]'
 	# axe-core (accessibility checks in the browser tests) from the npm registry
 	npm install --prefix web_widget --no-audit --no-fund --silent
+	# the compose specification's JSON schema (deploy/docker-compose.yml is validated against it)
+	npm install --prefix deploy --no-audit --no-fund --silent
 	touch $(STAMP)
 
 kb: $(STAMP)  ## the seeded knowledge base, imported once (into the conversation database)

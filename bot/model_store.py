@@ -45,7 +45,7 @@ def shared(models_dir: Path) -> SharedModels | None:
     return _shared.get(models_dir.resolve())
 
 
-def _local(models_dir: Path, version: str) -> Path:
+def local(models_dir: Path, version: str) -> Path:
     """The version's directory in the local cache, fetched from the shared store when missing."""
     directory = models_dir / version
     store = shared(models_dir)
@@ -61,7 +61,7 @@ def new_version() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
 
 
-def _local_versions(models_dir: Path) -> list[str]:
+def local_versions(models_dir: Path) -> list[str]:
     if not models_dir.is_dir():
         return []
     return sorted(p.name for p in models_dir.iterdir() if (p / "pipeline.json").is_file())
@@ -69,14 +69,14 @@ def _local_versions(models_dir: Path) -> list[str]:
 
 def versions(models_dir: Path) -> list[str]:
     store = shared(models_dir)
-    return sorted(set(_local_versions(models_dir)) | set(store.versions() if store else []))
+    return sorted(set(local_versions(models_dir)) | set(store.versions() if store else []))
 
 
 def latest(models_dir: Path) -> Path:
     found = versions(models_dir)
     if not found:
         raise ModelNotFoundError(f"no trained model in {models_dir}: run 'hotline train' (or 'make train')")
-    return _local(models_dir, found[-1])
+    return local(models_dir, found[-1])
 
 
 def _read_pointer(models_dir: Path, name: str) -> str | None:
@@ -97,7 +97,7 @@ def deployed_version(models_dir: Path) -> str | None:
 def deployed(models_dir: Path) -> Path:
     """The deployed model, or the newest one when nothing was deployed yet."""
     value = deployed_version(models_dir)
-    return _local(models_dir, value) if value else latest(models_dir)
+    return local(models_dir, value) if value else latest(models_dir)
 
 
 def publish(models_dir: Path, directory: Path) -> None:
@@ -122,6 +122,7 @@ def deploy(models_dir: Path, version: str) -> str | None:
             store.push(models_dir / version)  # a version trained here: stored before it is pointed at
         elif version not in store.versions():
             raise ModelNotFoundError(f"no model version {version} in {models_dir} or the model store")
+        local(models_dir, version)  # this process loads it next: into the local cache first
         previous = store.pointer(DEPLOYED)
         if previous and previous != version:
             store.set_pointer(PREVIOUS, previous)

@@ -99,7 +99,8 @@ def gate(models_dir: Path, candidate: str, rows: list[EvalRow], margins: tuple[f
     current = model_store.deployed_version(models_dir)
     if current is None or current == candidate:
         return None
-    return compare(Pipeline.load(models_dir / candidate), Pipeline.load(models_dir / current), rows, *margins)
+    return compare(Pipeline.load(model_store.local(models_dir, candidate)),  # fetched if trained elsewhere
+                   Pipeline.load(model_store.local(models_dir, current)), rows, *margins)
 
 
 def deploy_checked(models_dir: Path, candidate: str, comparison: Comparison | None, force: bool,

@@ -267,6 +267,13 @@ class NginxServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def upstreams_of(self, path: str) -> list[str]:
+        """The upstream (app address) of each logged request to ``path``, in log order (a
+        websocket is logged when it closes)."""
+        log = self.root / "logs" / "access.log"
+        lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+        return [line.split()[-1] for line in lines if line.split()[1:2] == [path]]
+
     def start(self, timeout: float = 20.0) -> None:
         for sub in ("tmp", "logs"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
@@ -277,11 +284,13 @@ class NginxServer:
         (self.root / "nginx.conf").write_text(
             f"{user}worker_processes 1;\npid {self.root / 'nginx.pid'};\nerror_log {self.root / 'logs' / 'error.log'} warn;\n"
             "worker_rlimit_nofile 65536;\nevents {\n    worker_connections 16384;\n}\n"
-            f"http {{\n    access_log {self.root / 'logs' / 'access.log'};\n{temp}"
+            "http {\n    log_format upstream '$request_method $uri $status $upstream_addr';\n"
+            f"    access_log {self.root / 'logs' / 'access.log'} upstream;\n{temp}"
             f"    include {self.root / 'hotline.conf'};\n}}\n", encoding="utf-8")
-        self.process = subprocess.Popen(
-            [self.executable, "-p", str(self.root), "-c", str(self.root / "nginx.conf"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=(self.root / "logs" / "stderr.log").open("wb"))
+        with (self.root / "logs" / "stderr.log").open("wb") as stderr:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [self.executable, "-p", str(self.root), "-c", str(self.root / "nginx.conf"), "-g", "daemon off;"],
+                stdout=subprocess.DEVNULL, stderr=stderr)
         _wait_for_port(self.port, lambda: self.process is not None and self.process.poll() is None, timeout,
                        "nginx", self.root / "logs" / "error.log")
 

@@ -7,8 +7,12 @@ starting the app replicas, ``hotline db current`` shows where a database stands,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from handoff.storage.model_db import DatabaseModels
 
 
 def _display(url: str) -> str:
@@ -134,4 +138,54 @@ def nlu_data_export(settings: object, target: Path | None) -> None:
         click.echo(f"{target / file}: {count} new examples")
 
 
-COMMANDS: list[click.Command] = [db, nlu_data]
+@click.group("models", context_settings={"help_option_names": ["-h", "--help"]})
+def models() -> None:
+    """Model versions in the database model store (HOTLINE_MODEL_STORE=database)."""
+
+
+def _model_store(settings: object) -> DatabaseModels:
+    from handoff.storage.model_db import DatabaseModels
+
+    return DatabaseModels(settings.chat_database_url)  # type: ignore[attr-defined]
+
+
+@models.command("list")
+@click.pass_obj
+def models_list(settings: object) -> None:
+    """The versions stored in the database and which one is deployed."""
+    from bot.model_store import DEPLOYED, PREVIOUS
+
+    store = _model_store(settings)
+    deployed, previous = store.pointer(DEPLOYED), store.pointer(PREVIOUS)
+    versions = store.versions()
+    if not versions:
+        click.echo("no model versions in the database: hotline models push")
+    for version in versions:
+        mark = " (deployed)" if version == deployed else " (previous)" if version == previous else ""
+        click.echo(version + mark)
+
+
+@models.command("push")
+@click.option("--deploy-if-none", is_flag=True, help="Deploy the newest version when none is deployed yet "
+              "(a new deployment's first start).")
+@click.pass_obj
+def models_push(settings: object, deploy_if_none: bool) -> None:
+    """Store every model version of the local models/ in the database (already stored ones are
+    skipped; files shared between versions are stored once)."""
+    from bot import model_store
+    from bot.model_store import DEPLOYED
+
+    models_dir = settings.path(settings.models_dir)  # type: ignore[attr-defined]
+    local = model_store.local_versions(models_dir)
+    if not local:
+        raise click.ClickException(f"no model version in {models_dir}: hotline train")
+    store = _model_store(settings)
+    for version in local:
+        store.push(models_dir / version)
+        click.echo(f"stored {version}")
+    if deploy_if_none and store.pointer(DEPLOYED) is None:
+        store.set_pointer(DEPLOYED, local[-1])
+        click.echo(f"deployed {local[-1]} (nothing was deployed)")
+
+
+COMMANDS: list[click.Command] = [db, nlu_data, models]

@@ -92,3 +92,27 @@ def test_damaged_content_is_refused_and_nothing_half_written_is_served(engine: E
     with pytest.raises(ModelNotFoundError, match="damaged"):
         store.fetch(v1.name, server)
     assert list(server.iterdir()) == []
+
+
+def test_models_push_stores_local_versions_and_deploys_the_newest_only_when_none_is(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from handoff.settings import Settings
+    from handoff.storage.cli import models
+
+    make_version(tmp_path / "models", "20261207-100000-000001", b"a" * 1000, "{}")
+    make_version(tmp_path / "models", "20261207-110000-000001", b"a" * 1000, "{}")
+    settings = Settings(home=tmp_path, endpoints=Path("none.yml"), database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    runner = CliRunner()
+    pushed = runner.invoke(models, ["push", "--deploy-if-none"], obj=settings)
+    assert pushed.exit_code == 0, pushed.output
+    assert "deployed 20261207-110000-000001 (nothing was deployed)" in pushed.output
+    listed = runner.invoke(models, ["list"], obj=settings).output.splitlines()
+    assert listed == ["20261207-100000-000001", "20261207-110000-000001 (deployed)"]
+    make_version(tmp_path / "models", "20261207-120000-000001", b"b" * 10, "{}")
+    again = runner.invoke(models, ["push", "--deploy-if-none"], obj=settings)
+    assert "stored 20261207-120000-000001" in again.output and "deployed" not in again.output.replace("stored", "")
+    assert runner.invoke(models, ["list"], obj=settings).output.splitlines()[1].endswith("(deployed)")
+    empty = runner.invoke(models, ["push"], obj=Settings(home=tmp_path / "none", endpoints=Path("none.yml"),
+                                                          database_url=settings.database_url))
+    assert empty.exit_code == 1 and "no model version" in empty.output

@@ -20,8 +20,10 @@ import httpx
 import psycopg
 import pytest
 
+from kb_sync.readers import read_entries
+from kb_sync.store import KnowledgeBase
 from tests.chat_client import Agent, Citizen
-from tests.conftest import DEV_SET, OPEN_CLOCK
+from tests.conftest import DEV_SET, KB_SEED, OPEN_CLOCK
 from tests.infra import PostgresServer, RedisServer
 from tests.projects import private_project
 from tests.servers import free_port, running_server
@@ -65,6 +67,9 @@ def cluster(home: Path, pg: PostgresServer, redis_srv: RedisServer) -> Iterator[
     _add_staff(database_url, [("agent1", "agent", 3), ("agent2", "agent", 3), ("boss", "supervisor", 3),
                               ("engineer1", "engineer", 3),
                               *((f"p{i}", "agent", 20) for i in range(1, 4))])
+    kb = KnowledgeBase(database_url)  # the KB lives in the shared database
+    kb.import_entries(read_entries(KB_SEED), KB_SEED.name)
+    kb.close()
     prefix = f"t{secrets.token_hex(3)}:"
     env = {"HOTLINE_CLOCK": OPEN_CLOCK, "HOTLINE_AGENT_GRACE_SECONDS": GRACE, "HOTLINE_DATABASE_URL": database_url,
            "HOTLINE_REDIS_URL": redis_srv.url, "HOTLINE_REDIS_PREFIX": prefix,
