@@ -121,3 +121,16 @@ def test_rest_bodies_with_lone_surrogates_get_422_json(live: Live) -> None:
     response = httpx.post(f"{live.url}/model/parse", content=deep, headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert json.loads(response.text)["detail"]
+
+
+def test_integers_beyond_64_bits_in_paths_and_queries_are_refused(live: Live, tokens: dict[str, str]) -> None:
+    """Reproduction: ``GET /api/cases/1000000000000000000000000000000`` (and approve/accept/return/
+    reply/close, ``prefill?callback_id=``) gave 500."""
+    huge = "1" + "0" * 30
+    calls = [("GET", f"/api/cases/{huge}"), ("GET", f"/api/cases/prefill?callback_id={huge}")]
+    calls += [("POST", f"/api/cases/{huge}/{action}") for action in ("approve", "accept", "return", "reply", "close")]
+    for role in ("supervisor", "agent", "agency"):
+        for method, path in calls:
+            response = httpx.request(method, f"{live.url}{path}", json={"reason": "x", "reply": "x", "answer": "x"},
+                                     headers={"Authorization": f"Bearer {tokens[role]}"})
+            assert response.status_code in (403, 422), (role, method, path, response.status_code)
