@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import BrowserContext, expect
 from sqlalchemy import insert
 
 from handoff.auth import hash_password
@@ -19,28 +19,13 @@ from handoff.storage.schema import case_events, cases
 from tests.conftest import OPEN_CLOCK
 from tests.handoff.case_support import Mailbox, database, seed, smtp_server
 from tests.servers import running_server
-from tests.web.support import AXE_JS, DESKTOP, Server, run_axe, serious
-from tests.web.test_case_journey import staff_login
+from tests.web.cases_web import new_context, staff_login  # noqa: F401  (new_context: a fixture)
+from tests.web.support import AXE_JS, Server, run_axe, serious
 
 pytestmark = pytest.mark.slow
 OVERDUE = "1151128-0007"
 REPLIED = "1151129-0003"
 NEW_CONTACT = "window.new@mof.example"
-
-
-@pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    """Contexts that let axe-core's injected script run under the server's CSP (script-src 'self')."""
-    contexts: list[BrowserContext] = []
-
-    def make() -> BrowserContext:
-        context = browser.new_context(viewport=DESKTOP, locale="zh-TW", timezone_id="Asia/Taipei", bypass_csp=True)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture(scope="module")
