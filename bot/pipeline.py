@@ -18,9 +18,12 @@ import yaml
 from bot.components.base import Batch, Component
 from bot.components.registry import component_class
 from bot.errors import ConfigError, ModelNotFoundError
+from bot.parse_cache import ParseCache
+from bot.text import nlu_form
 from bot.training_data import TrainingData
 
 FALLBACK_INTENT = "nlu_fallback"
+PARSE_CACHE_SIZE = 4096
 _PATH_OPTIONS = ("dictionary_path", "model")
 _CREATED_PATH_OPTIONS = ("cache_path",)  # may not exist yet: always relative to config.yml
 
@@ -74,6 +77,7 @@ class Pipeline:
         limit_blas_threads()
         self.components = components
         self.meta: dict[str, Any] = meta or {}
+        self.cache = ParseCache(PARSE_CACHE_SIZE)
 
     @classmethod
     def from_config(cls, config: PipelineConfig) -> Pipeline:
@@ -98,12 +102,23 @@ class Pipeline:
         return seconds
 
     def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
-        batch = Batch(texts=list(texts))
-        if texts:
+        """Parse results in order; texts whose normalised form was parsed recently come from the
+        LRU cache, the others go through the components as one batch."""
+        keys = [nlu_form(t) for t in texts]
+        results: list[dict[str, Any] | None] = [self.cache.get(k) for k in keys]
+        todo = [i for i, r in enumerate(results) if r is None]
+        if todo:
+            batch = Batch(texts=[texts[i] for i in todo], normalized=[keys[i] for i in todo])
             for component in self.components:
                 component.process(batch)
-        reasons = batch.fallback_reasons or [None] * len(texts)
-        return [self._result(t, r, why) for t, r, why in zip(texts, batch.rankings, reasons)]
+            reasons = batch.fallback_reasons or [None] * len(todo)
+            for i, ranking, why in zip(todo, batch.rankings, reasons):
+                results[i] = self._result(texts[i], ranking, why)
+                self.cache.put(keys[i], results[i])
+        for text, result in zip(texts, results):
+            assert result is not None
+            result["text"] = text
+        return results  # type: ignore[return-value]
 
     def parse(self, text: str) -> dict[str, Any]:
         return self.parse_batch([text])[0]

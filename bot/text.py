@@ -51,6 +51,22 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower()
 
 
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
+_TRAILING_PARTICLES = re.compile("[嗎呢啊喔吧呀啦耶哦欸捏齁咧嘛唄哩嘞喲呦蛤哇阿]+$")
+
+
+def nlu_form(text: str) -> str:
+    """What the NLU sees: :func:`normalize`, then punctuation, symbols and emoji dropped, spaces
+    next to CJK characters dropped and trailing particles (嗎, 呢, 啦…) cut, so that 「？」, 「?」,
+    an emoji or a 「啦」 at the end never changes the answer. Latin words stay space-separated."""
+    text = normalize(text)
+    text = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text)
+    text = _CJK_SPACE.sub("", _SPACES.sub(" ", text).strip())
+    stripped = _TRAILING_PARTICLES.sub("", text).strip()
+    return stripped or text
+
+
 def has_content(text: str) -> bool:
     """True when the text has at least one letter, digit or CJK character (not only emoji/punctuation)."""
     return any(unicodedata.category(ch)[0] in "LN" for ch in text)

@@ -1,8 +1,9 @@
-"""The acceptance figures of the default pipeline (config.yml) on the dev set.
+"""The acceptance figures of the default pipeline (config.yml) on the dev set, the head-question
+regression set and punctuation invariance.
 
-Trains the real model from nlu_data/ (about 25 s with a warm embedding cache, about 2.5 min cold)
-and checks the contract's figures: success ≥ 0.93, wrong answers ≤ 0.03, out-of-scope rejected
-≥ 0.85.
+Trains the real model from nlu_data/ once for the module (about 30–45 s on the 2-core machine:
+the static encoder is a lookup, there is no embedding cache to warm) and checks the issue's
+figures: success ≥ 0.96, wrong answers ≤ 0.01, out-of-scope rejected ≥ 0.95.
 """
 from __future__ import annotations
 
@@ -13,26 +14,78 @@ import pytest
 from bot.cli import train_model
 from bot.evaluate import evaluate, read_eval_file
 from bot.pipeline import Pipeline
-from tests.conftest import DEV_SET, ROOT
+from tests.conftest import DEV_SET, KB_SEED, ROOT
+
+
+HEAD_QUESTIONS = Path(__file__).parent / "head_questions.yml"
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def model(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     model_dir = train_model(ROOT / "config.yml", ROOT / "nlu_data", tmp_path_factory.mktemp("models"), echo=False)
+    return Pipeline.load(model_dir)
+
+
+@pytest.fixture(scope="module")
+def report(model: Pipeline) -> dict:
     rows = read_eval_file(DEV_SET)
-    return evaluate(rows, Pipeline.load(model_dir).parse_batch([r.text for r in rows]))
+    return evaluate(rows, model.parse_batch([r.text for r in rows]))
 
 
-def test_dev_success_rate_at_least_93_percent(report: dict) -> None:
-    assert report["success"] >= 0.93
+@pytest.mark.slow
+def test_dev_success_rate_at_least_96_percent(report: dict) -> None:
+    assert report["success"] >= 0.96
 
 
-def test_dev_wrong_answers_at_most_3_percent(report: dict) -> None:
-    assert report["wrong"] <= 0.03 and report["wrong_overall"] <= 0.03
+@pytest.mark.slow
+def test_dev_wrong_answers_at_most_1_percent(report: dict) -> None:
+    assert report["wrong"] <= 0.01 and report["wrong_overall"] <= 0.02
 
 
-def test_dev_out_of_scope_rejected_at_least_85_percent(report: dict) -> None:
-    assert report["oos_rejected"] >= 0.85
+@pytest.mark.slow
+def test_dev_out_of_scope_rejected_at_least_95_percent(report: dict) -> None:
+    assert report["oos_rejected"] >= 0.95
+
+
+@pytest.mark.slow
+def test_head_questions_are_answered_right_and_never_confidently_wrong(model: Pipeline) -> None:
+    import yaml
+
+    from bot.evaluate import answered_intent
+
+    cases = [(text, intent) for intent, texts in yaml.safe_load(HEAD_QUESTIONS.read_text(encoding="utf-8")).items()
+             for text in texts]
+    assert len({i for _, i in cases}) >= 50
+    results = model.parse_batch([t for t, _ in cases])
+    wrong = [(t, i, answered_intent(r)) for (t, i), r in zip(cases, results)
+             if answered_intent(r) and answered_intent(r) != i]
+    right = sum(1 for (_, i), r in zip(cases, results) if answered_intent(r) == i)
+    assert wrong == []
+    assert right / len(cases) >= 0.9
+    top = model.parse("普發現金什麼時候可以領？")
+    assert answered_intent(top) == "TIM-001"
+
+
+def _variants(question: str) -> list[str]:
+    bare = question.rstrip("？?")
+    half = next((i for i in range(len(bare) // 2, len(bare)) if "\u4e00" <= bare[i - 1] <= "\u9fff"
+                 and "\u4e00" <= bare[i] <= "\u9fff"), len(bare))  # a space between two characters
+    spaced = f"{bare[:half]} {bare[half:]}"
+    return [bare, bare + "？", bare + "?", spaced, " " + bare + " ？ ", bare + "嗎？🙂", bare + "!!"]
+
+
+@pytest.mark.slow
+def test_punctuation_spaces_emoji_and_particles_never_change_the_answer(model: Pipeline) -> None:
+    """Each KB question with and without 「？」/「?」/spaces/emoji: same intent, confidence within 0.05."""
+    import json
+
+    questions = [json.loads(line)["question"] for line in KB_SEED.read_text(encoding="utf-8").splitlines() if line]
+    model.cache.maxsize = 0  # measure the model, not the cache
+    for question in questions:
+        results = model.parse_batch(_variants(question))
+        names = {r["intent_ranking"][0]["name"] for r in results}
+        confidences = [r["intent_ranking"][0]["confidence"] for r in results]
+        assert len(names) == 1 and max(confidences) - min(confidences) <= 0.05, (question, names, confidences)
 
 
 def test_training_data_has_no_dev_sentence() -> None:

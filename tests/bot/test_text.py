@@ -27,3 +27,26 @@ def test_normalize_cuts_overlong_text() -> None:
 @pytest.mark.parametrize(("text", "expected"), [("😀😀", False), ("？！", False), ("", False), ("6000", True), ("領錢", True)])
 def test_has_content_rejects_emoji_and_punctuation(text: str, expected: bool) -> None:
     assert has_content(text) is expected
+
+
+def test_nlu_form_ignores_punctuation_spaces_emoji_and_trailing_particles() -> None:
+    import json
+
+    from bot.text import nlu_form
+    from tests.conftest import KB_SEED
+
+    for line in KB_SEED.read_text(encoding="utf-8").splitlines():
+        bare = json.loads(line)["question"].rstrip("？?")
+        half = next((i for i in range(len(bare) // 2, len(bare)) if "\u4e00" <= bare[i - 1] <= "\u9fff"
+                     and "\u4e00" <= bare[i] <= "\u9fff"), len(bare))  # a space between two characters
+        forms = {nlu_form(v) for v in (bare, bare + "？", bare + "?", f"{bare[:half]} {bare[half:]}", f" {bare} ？ ",
+                                       bare + "啦🙂", bare + "!!", bare + "嗎？")}
+        assert len(forms) == 1 and "" not in forms, forms
+
+
+def test_nlu_form_keeps_latin_words_apart_and_never_empties_a_text() -> None:
+    from bot.text import nlu_form
+
+    assert nlu_form("ATM cash 6,000 start date？") == "atm cash 6000 start date"
+    assert nlu_form("普发现金 什么时候 可以领呢？") == "普發現金什麼時候可以領"
+    assert nlu_form("嗎") == "嗎" and nlu_form("？！🙂") == ""
