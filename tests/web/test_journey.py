@@ -91,7 +91,8 @@ def test_b_citizen_to_agent_and_back(open_server: Server, new_context: Callable[
                                   ".conversation_id !== id", arg=conversation_id)
 
 
-def test_b_transfer_to_another_agent(open_server: Server, new_context: Callable[..., BrowserContext]) -> None:
+def test_b_transfer_to_another_agent(open_server: Server, new_context: Callable[..., BrowserContext],
+                                     artifacts: Path) -> None:
     widget = Widget(new_context().new_page(), open_server.url).visit().open()
     widget.ask(QUESTION)
     widget.button("真人客服").click()
@@ -99,6 +100,9 @@ def test_b_transfer_to_another_agent(open_server: Server, new_context: Callable[
     first = Console(new_context().new_page(), open_server.url).login("agent1")
     second = Console(new_context().new_page(), open_server.url).login("agent2")
     chat = first.accept_next()
+    header = widget.panel.locator("#hl-subtitle")
+    expect(header).to_contain_text("agent1")
+    widget.page.screenshot(path=artifacts / "transfer-01-first-agent.png")
     chat.get_by_label("轉接給（客服帳號）").fill("agent2")
     chat.get_by_role("button", name="轉接", exact=True).click()
     expect(chat).to_contain_text("已轉接給其他客服人員")
@@ -107,6 +111,9 @@ def test_b_transfer_to_another_agent(open_server: Server, new_context: Callable[
     expect(taken).to_contain_text("由 agent1 轉接")
     expect(taken.get_by_role("log")).to_contain_text(QUESTION)
     expect(widget.log).to_contain_text("已為您轉接給客服人員 agent2")
+    expect(header).to_contain_text("真人文字客服 agent2 為您服務")  # the citizen's header names the new agent
+    expect(header).not_to_contain_text("agent1")
+    widget.page.screenshot(path=artifacts / "transfer-02-header-names-agent2.png")
     reply = taken.get_by_label("回覆民眾")
     reply.fill("您好，我是 agent2，寵物不在發放對象內喔。")
     taken.get_by_role("button", name="送出", exact=True).click()

@@ -364,6 +364,8 @@
     statusLine.textContent = (next === "with_agent" && agentName ? "真人文字客服 " + agentName + " 為您服務" : (STATUS[next] || "")) +
       (serviceNumber && next !== "bot" ? "・服務編號 " + serviceNumber : "");
     leaveBar.hidden = next !== "queued";
+    // an agent took the chat: the "no agent yet, leave a callback" form is no longer needed
+    if (next === "with_agent") finishForms("callback", "客服人員已加入對話，不需留言回電。");
     root.setAttribute("data-state", next);
     if (next === "queued") {
       if (queueBanner.hidden) showBanner(queueBanner, "正在為您安排真人客服，請稍候…");
@@ -670,12 +672,12 @@
     if (focus) focus.focus();
   }
 
-  function finishForms(kind) {
+  function finishForms(kind, note) {
     Array.prototype.forEach.call(log.querySelectorAll(".hl-form--" + kind + ":not(.hl-done)"), function (box) {
       box.classList.add("hl-done");
       Array.prototype.forEach.call(box.querySelectorAll("input, textarea, button"), function (control) { control.disabled = true; });
       if (kind === "callback") {
-        var status = el("p", { className: "hl-form-status", text: "已送出回電需求。" });
+        var status = el("p", { className: "hl-form-status", text: note || "已送出回電需求。" });
         box.appendChild(status);
       }
     });
