@@ -168,3 +168,24 @@ def test_a_rest_client_with_a_callback_url_receives_the_agent_reply(server: Case
     fetched = ok(httpx.get(f"{server.url}/webhooks/rest/messages", params={"sender": sender, "after": 0}))
     assert [m["text"] for m in fetched if m["sender"] == "agent"] == ["您好，我是客服人員，請問您的問題？"]
     assert httpx.get(f"{server.url}/webhooks/rest/messages", params={"sender": "nobody"}).status_code == 404
+
+
+def test_spot_checks_are_recorded_and_scored_in_the_period_report(server: CaseServer) -> None:
+    boss, agent = server.client("boss"), server.client("agent1")
+    check = {"tester": "志工乙", "called_at": "2026-11-20T10:00:00+08:00", "agency": "衛生福利部",
+             "reporting_agency": "經濟部", "replied_at": "2026-11-20T15:00:00+08:00", "score": 4}
+    assert agent.post("/api/spot-checks", json=check).status_code == 403
+    assert boss.post("/api/spot-checks", json={**check, "called_at": "2026-11-20T10:00:00"}).status_code == 422
+    saved = ok(boss.post("/api/spot-checks", json=check), 201)
+    assert saved["recorded_by"] == "boss" and saved["survey_at"] is None
+    assert [c["tester"] for c in ok(boss.get("/api/spot-checks", params={"month": "2026-11"}))] == ["志工乙"]
+    week = ok(boss.get("/api/reports/period", params={"kind": "week", "value": "2026-W47"}))
+    scores = {row["agency"]: row for row in week["scores"]}
+    assert scores["衛生福利部"]["spot_response_plus"] == 1 and scores["衛生福利部"]["points"] == 5
+    assert scores["經濟部"]["spot_report_minus"] == 1 and scores["經濟部"]["points"] == -5  # no follow-up survey
+    assert week["period"] == "week" and len(week["daily"]) == 7
+    assert boss.get("/api/reports/period", params={"kind": "week", "value": "2026-47"}).status_code == 422
+    assert agent.get("/api/reports/period", params={"kind": "day", "value": "2026-11-20"}).status_code == 403
+    export = boss.get("/api/reports/period/export", params={"kind": "year", "value": "2026", "format": "csv"})
+    assert export.status_code == 200 and "hotline-report-2026.csv" in export.headers["content-disposition"]
+    assert "ranking,衛生福利部.points,5" in export.content.decode("utf-8-sig")
