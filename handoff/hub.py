@@ -539,7 +539,7 @@ class Hub:
                                   {"type": "state", "state": SessionState.WITH_AGENT, "agent": username})
         transcript = [message_event(m, conversation_id) for m in await self.store.messages_since(conversation_id)]
         assignment = {"type": "assigned", "conversation_id": conversation_id, "transcript": transcript,
-                      "waited_seconds": conversation.get("wait_seconds")}
+                      "waited_seconds": conversation.get("wait_seconds"), "number": conversation.get("number")}
         await self.broker.publish(agent_channel(username), assignment)
         await self._system_say(conversation, f"客服人員 {username} 已加入對話，很高興為您服務。", "agent")
         await self.broadcast_queue()
@@ -584,7 +584,8 @@ class Hub:
         await self._system_say(conversation, f"已為您轉接給客服人員 {to}。", "agent")
         transcript = [message_event(m, conversation_id) for m in await self.store.messages_since(conversation_id)]
         await self.broker.publish(agent_channel(to), {"type": "assigned", "conversation_id": conversation_id,
-                                                      "transcript": transcript, "transferred_from": username})
+                                                      "transcript": transcript, "transferred_from": username,
+                                                      "number": conversation.get("number")})
 
     async def agent_close(self, username: str, conversation_id: str, wrapup: dict[str, Any]) -> None:
         conversation = await self._agent_chat(username, conversation_id)

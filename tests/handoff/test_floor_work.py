@@ -134,3 +134,26 @@ def test_wallboard_counts_the_floor(tmp_path: Path) -> None:
         db.close()
 
     asyncio.run(scenario())
+
+
+def test_needs_a_faq_entry_tick_creates_a_draft_for_review(tmp_path: Path) -> None:
+    from kb_sync.store import KnowledgeBase
+
+    async def scenario() -> None:
+        db = sqlite_db(tmp_path)
+        kb = KnowledgeBase(db)
+        hub, _ = make_hub(db, new_backends(None))
+        hub.kb_draft = lambda question, category, answer: kb.add_draft(question, category, answer=answer)
+        await hub.agent_connected("amy", 3)
+        conversation, _token, _ = await hub.open_conversation(None, None)
+        await hub.enqueue(conversation["id"])
+        await hub.accept("amy")
+        await hub.agent_close("amy", conversation["id"], {"category": "特殊狀況", "summary": "普發現金可以捐給公益團體嗎？",
+                                                        "answer": "可以自行捐贈", "faq_needed": True})
+        draft_id = (await Records(db).detail(conversation["id"]))["wrapup"]["kb_draft_id"]  # type: ignore[index]
+        draft = kb.find(draft_id) if draft_id else None
+        assert draft is not None and draft["status"] == "draft" and draft["question"] == "普發現金可以捐給公益團體嗎？"
+        assert draft["answer"] == "可以自行捐贈" and draft["category"] == "特殊狀況"
+        db.close()
+
+    asyncio.run(scenario())

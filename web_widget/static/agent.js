@@ -385,7 +385,8 @@ function createChat(id, frame) {
   chat.transcript.setAttribute("aria-label", `與民眾 ${shortId(id)} 的對話紀錄`);
   const waited = typeof frame.waited_seconds === "number" ? `等候 ${clock(frame.waited_seconds)} 後接聽・` : "";
   const from = frame.transferred_from ? `由 ${frame.transferred_from} 轉接・` : "";
-  chat.meta.textContent = `${from}${waited}對話編號 ${id}`;
+  const number = frame.number ? `服務編號 ${frame.number}・` : "";
+  chat.meta.textContent = `${from}${waited}${number}對話編號 ${id}`;
   updateTabLabel(chat);
 
   tab.addEventListener("click", () => selectChat(id, true));
@@ -587,6 +588,7 @@ function onClosed(frame) {
   const reasons = {
     agent: "對話已結案，民眾將收到滿意度調查。",
     abandoned: "民眾已離開，對話已結束。",
+    citizen_left: "民眾已結束對話。",
     transferred: "對話已轉接給其他客服人員。",
   };
   endChat(chat, reasons[frame.reason] || "對話已結束。");
