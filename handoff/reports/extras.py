@@ -14,7 +14,7 @@ from sqlalchemy import Connection, and_, or_, select
 
 from handoff.reports import scoring
 from handoff.reports.figures import figure, local_iso, mean, rate
-from handoff.storage.schema import case_surveys, cases, spot_checks, surveys
+from handoff.storage.schema import case_surveys, cases, conversations, spot_checks, surveys
 
 
 @dataclasses.dataclass
@@ -84,9 +84,11 @@ def special_cases(conn: Connection, start: float, end: float, timezone: str) -> 
 
 
 def comments(conn: Connection, start: float, end: float, timezone: str) -> list[Comment]:
-    """Every comment of the period, chat surveys (by the survey's time) and case surveys, oldest first."""
+    """Every comment of the period, oldest first: chat surveys of the period's chats (by the chat's
+    created_at, like every chat figure) and case surveys (by the survey's time)."""
     chat = conn.execute(select(surveys.c.conversation_id, surveys.c.score, surveys.c.comment, surveys.c.created_at)
-                        .where(_in(surveys.c.created_at, start, end), surveys.c.comment.is_not(None))).all()
+                        .join(conversations, conversations.c.id == surveys.c.conversation_id)
+                        .where(_in(conversations.c.created_at, start, end), surveys.c.comment.is_not(None))).all()
     case = conn.execute(select(cases.c.number, case_surveys.c.score, case_surveys.c.comment, case_surveys.c.created_at)
                         .join(cases, cases.c.id == case_surveys.c.case_id)
                         .where(_in(case_surveys.c.created_at, start, end), case_surveys.c.comment.is_not(None))).all()

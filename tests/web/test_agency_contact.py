@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, expect
 from sqlalchemy import insert
@@ -16,11 +18,12 @@ from sqlalchemy import insert
 from handoff.auth import hash_password
 from handoff.cases.deadlines import accept_due, step_key
 from handoff.storage.schema import case_events, cases
+from tests.chat_client import Agent, login
 from tests.conftest import OPEN_CLOCK
 from tests.handoff.case_support import Mailbox, database, seed, smtp_server
 from tests.servers import running_server
 from tests.web.cases_web import new_context, staff_login  # noqa: F401  (new_context: a fixture)
-from tests.web.support import AXE_JS, Server, run_axe, serious
+from tests.web.support import AXE_JS, Server, Widget, run_axe, serious
 
 pytestmark = pytest.mark.slow
 OVERDUE = "1151128-0007"
@@ -118,3 +121,36 @@ def test_a_citizen_looks_up_a_replied_case_and_rates_it(
     assert server.wait_rows("select score, comment, source from case_surveys") == [(4, "謝謝幫忙", "citizen")]
     if AXE_JS.exists():
         assert serious(run_axe(page)) == [], "public case-status page"
+
+
+def test_the_chat_survey_takes_a_comment_that_reaches_the_report(
+        served: tuple[Server, Mailbox], new_context: Callable[..., BrowserContext], artifacts: Path) -> None:
+    server, _ = served
+    widget = Widget(new_context().new_page(), server.url).visit().open()
+    widget.ask("我想找真人客服")
+    expect(widget.log).to_contain_text("轉接")
+    handoff = widget.button("真人客服").or_(widget.button("是，轉接真人客服")).first
+    if handoff.count():
+        handoff.click()
+    agent = Agent(server.url, "agent2")
+    try:
+        agent.send(type="status", state="ready")
+        agent.send(type="accept")
+        conversation_id = agent.wait_type("assigned")["conversation_id"]
+        agent.send(type="close", conversation_id=conversation_id, wrapup={})
+        survey = widget.log.get_by_role("group", name="請為本次服務評分")
+        expect(survey.get_by_role("button")).to_have_count(5)
+        survey.get_by_label("回饋意見（選填）").fill("客服很有耐心，謝謝")
+        widget.page.screenshot(path=str(artifacts / "widget-survey-comment.png"))
+        survey.get_by_role("button", name="滿意", exact=True).click()
+        assert server.wait_rows("select score, comment from surveys where conversation_id=?", conversation_id) == [
+            (4, "客服很有耐心，謝謝")]
+    finally:
+        agent.close()
+    boss = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {login(server.url, 'boss')}"})
+    with boss:
+        created = server.rows("select created_at from conversations where id=?", conversation_id)[0][0]
+        day = datetime.fromtimestamp(created, ZoneInfo("Asia/Taipei")).date().isoformat()
+        report = boss.get("/api/reports/period", params={"kind": "day", "value": day}).json()
+    assert {"source": "chat", "score": 4, "reference": conversation_id, "comment": "客服很有耐心，謝謝"}.items() <= \
+        next(c for c in report["comments"] if c["reference"] == conversation_id).items()
