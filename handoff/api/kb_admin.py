@@ -17,7 +17,7 @@ from bot.errors import HotlineError
 from handoff import control, kb_live
 from handoff.deps import CurrentStaff, CurrentSupervisor, HubDep, SettingsDep
 from handoff.hub import AGENTS_CHANNEL
-from handoff.storage.training import write_examples
+from handoff.storage.training import in_database, write_examples
 from kb_sync import upkeep
 from kb_sync.errors import EntryNotFound, StaleChange, UpkeepError
 from kb_sync.readers import MAX_FIELD_CHARS
@@ -120,6 +120,8 @@ async def approve(entry_id: str, body: ApproveRequest, request: Request, hub: Hu
             await asyncio.get_running_loop().run_in_executor(
                 None, write_examples, settings.path(settings.nlu_data), APPROVED_DRAFTS_FILE, entry_id, texts)
             training_file = f"nlu_data/{APPROVED_DRAFTS_FILE}"
+            if in_database(settings.path(settings.nlu_data)):  # until `hotline nlu-data export`
+                training_file = f"database → {training_file}"
         except (HotlineError, OSError, SQLAlchemyError) as exc:
             training_error = f"訓練資料未寫入：{exc}"
     # ~0.1 s for the search index: off the event loop (reload_kb opens its own DB connection)

@@ -29,6 +29,11 @@ def attach(nlu_dir: Path, engine: Engine | Callable[[], Engine] | None) -> None:
         _attached[key] = (lambda: engine) if isinstance(engine, Engine) else engine
 
 
+def in_database(nlu_dir: Path) -> bool:
+    """Whether the service's edits for ``nlu_dir`` go to the database."""
+    return nlu_dir.resolve() in _attached
+
+
 def write_examples(nlu_dir: Path, file: str, intent: str, texts: Iterable[str]) -> int:
     """Add examples of ``intent`` meant for ``nlu_dir/file``; returns how many were new."""
     factory = _attached.get(nlu_dir.resolve())

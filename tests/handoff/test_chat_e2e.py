@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.chat_client import Agent, Citizen, Client, login, staff_subprotocols
 from tests.conftest import CLOSED_CLOCK, OPEN_CLOCK
-from tests.servers import free_port, running_server
+from tests.servers import copy_kb, free_port, running_server
 
 
 @pytest.fixture(scope="module")
@@ -304,7 +304,7 @@ def test_hot_deploy_and_rollback_keep_open_chats(tmp_path: Path, kb_project: Pat
     home.mkdir()
     for name in ("config.yml", "nlu_data"):
         (home / name).symlink_to(kb_project / name)
-    shutil.copytree(kb_project / "var", home / "var", ignore=shutil.ignore_patterns("chat.db*"))
+    copy_kb(kb_project / "var" / "chat.db", home / "var" / "chat.db")  # the KB only, no chats
     first = model_store.latest(kb_project / "models")
     shutil.copytree(first, home / "models" / first.name)
     model_store.deploy(home / "models", first.name)
