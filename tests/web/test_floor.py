@@ -264,3 +264,22 @@ def test_layout_tab_bar_and_kb_results_get_their_space(open_server: Server,
     expect(console.page.locator("#case-citizen-name")).to_be_visible()
     shot(console.page, "case-form-open")
     citizen.close()
+
+
+def test_wallboard_socket_is_for_supervisors_only(open_server: Server) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    from tests.chat_client import Client, staff_subprotocols
+
+    ws_url = open_server.url.replace("http", "ws") + "/ws/wallboard"
+    board = Client(ws_url, staff_subprotocols(login(open_server.url, "boss")))
+    frame = board.wait_type("wallboard")
+    assert {"waiting", "answer_bands", "agents_by_state", "open_callbacks"} <= set(frame)
+    board.close()
+    for subprotocols, code in ((staff_subprotocols(login(open_server.url, "agent1")), 4403), (None, 4401)):
+        refused = Client(ws_url, subprotocols)
+        with pytest.raises(ConnectionClosed) as closed:
+            refused.ws.recv(timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == code
+    assert httpx.get(f"{open_server.url}/api/wallboard",
+                     headers={"Authorization": f"Bearer {login(open_server.url, 'agent1')}"}).status_code == 403
