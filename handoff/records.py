@@ -24,6 +24,8 @@ TABLE1 = [("number", "編號"), ("received_at", "受話時間"), ("citizen_name"
           ("summary", "問題摘要"), ("answer", "答覆內容"), ("agent", "處理人員"), ("category", "類別"),
           ("faq_needed", "需新增FAQ"), ("case_number", "後送案件"), ("survey_score", "滿意度"), ("outcome", "結果")]
 LIMIT = 500
+OUTCOMES = {"agent_resolved": "客服人員結案", "abandoned": "民眾離開", "citizen_left": "民眾結束對話",
+            "bot_resolved": "智能客服解決"}
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ def _cell(row: dict[str, Any], key: str) -> Any:
         return local_time(row["received_at"])
     if key == "faq_needed":
         return "是" if row.get("faq_needed") else "否"
+    if key == "outcome":
+        return OUTCOMES.get(row.get("outcome") or "", row.get("outcome") or "處理中")
     value = row.get(key)
     return "" if value is None else value
 

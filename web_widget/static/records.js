@@ -6,6 +6,8 @@ import { startShell } from "./floor_shell.js";
 import { ApiError, el } from "./staff.js";
 
 const SENDERS = { citizen: "民眾", bot: "智能客服", agent: "客服人員", system: "系統" };
+const OUTCOMES = { agent_resolved: "客服人員結案", abandoned: "民眾離開", citizen_left: "民眾結束對話",
+  bot_resolved: "智能客服解決" };
 const SCORES = { 5: "非常滿意", 4: "滿意", 3: "普通", 2: "不滿意", 1: "非常不滿意" };
 const $ = (id) => document.getElementById(id);
 let ctx = null;
@@ -53,7 +55,7 @@ async function open(conversationId) {
     const w = data.wrapup || {};
     panel.replaceChildren(
       el("h2", { id: "rec-detail-title", text: `紀錄 ${c.number || c.id}` }),
-      pairs([["受話時間", when(c.assigned_at || c.queued_at)], ["處理人員", w.agent || c.agent], ["結果", c.outcome]]),
+      pairs([["受話時間", when(c.assigned_at || c.queued_at)], ["處理人員", w.agent || c.agent], ["結果", OUTCOMES[c.outcome] || c.outcome || "處理中"]]),
       el("h3", { text: "結案紀錄（表1）" }),
       pairs([["類別", w.category], ["問題摘要", w.summary], ["答覆內容", w.answer], ["民眾姓名", w.citizen_name],
         ["聯絡電話", w.citizen_phone], ["需新增FAQ", w.faq_needed ? `是${w.kb_draft_id ? `（草稿 ${w.kb_draft_id}）` : ""}` : "否"]]),
