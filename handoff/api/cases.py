@@ -134,7 +134,9 @@ async def create_case(body: CaseIn, actor: ActorDep, service: ServiceDep) -> dic
 
 @router.get("/cases/{case_id}")
 async def get_case(case_id: int, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
-    return await _run(service.get(actor, case_id))
+    """The case with its events, what the citizen was told (``notices``) and its ``survey``."""
+    case = await _run(service.get(actor, case_id))
+    return {**case, **await service.aftercare.details(case_id)}
 
 
 @router.patch("/cases/{case_id}")

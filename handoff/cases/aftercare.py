@@ -22,7 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 from handoff.cases.lifecycle import CaseError
 from handoff.cases.notify import AGENCY, Notifier
 from handoff.storage.database import Database
-from handoff.storage.schema import case_surveys, cases
+from handoff.storage.schema import case_surveys, cases, citizen_notices
 
 SCALE = {5: "非常滿意", 4: "滿意", 3: "普通", 2: "不滿意", 1: "非常不滿意"}
 DISSATISFIED = (1, 2)
@@ -70,6 +70,18 @@ class Aftercare:
                 return None
             surveyed = c.execute(select(case_surveys.c.case_id).where(case_surveys.c.case_id == case["id"])).first()
             return public_view(case, surveyed is not None)
+
+        return await self.db.read(q)
+
+    async def details(self, case_id: int) -> dict[str, Any]:
+        """For staff pages: what the citizen was told (addresses masked) and the case's survey."""
+        def q(c: Connection) -> dict[str, Any]:
+            notices = [dict(r._mapping) for r in c.execute(
+                select(citizen_notices.c.channel, citizen_notices.c.address_masked, citizen_notices.c.kind,
+                       citizen_notices.c.created_at, citizen_notices.c.sent_at, citizen_notices.c.error)
+                .where(citizen_notices.c.case_id == case_id).order_by(citizen_notices.c.id))]
+            survey = c.execute(select(case_surveys).where(case_surveys.c.case_id == case_id)).first()
+            return {"notices": notices, "survey": dict(survey._mapping) if survey else None}
 
         return await self.db.read(q)
 

@@ -87,6 +87,14 @@ def test_reply_reaches_the_citizen_by_email_and_the_status_page_shows_it(server:
                                                      "comment": "謝謝協助"}), 201)
     survey = server.rows("select score, comment, source, forwarded_at is not null from case_surveys")
     assert survey == [(4, "謝謝協助", "citizen", 1)]
+    record = ok(server.client("boss").get(f"/api/cases/{case['id']}"))
+    assert record["survey"]["score"] == 4 and record["survey"]["forwarded_at"] is not None
+    assert [(n["channel"], n["kind"], n["address_masked"], n["sent_at"] is not None) for n in record["notices"]] == [
+        ("email", "replied", "[email]", True)]
+    agent = server.client("agent1")
+    again = agent.post(f"/api/cases/{case['id']}/survey", json={"score": 5})
+    assert again.status_code == 409 and again.headers["X-Error-Code"] == "already_surveyed"
+    assert server.client("tax1").post(f"/api/cases/{case['id']}/survey", json={"score": 5}).status_code == 403
 
 
 def test_the_status_page_is_rate_limited(server: CaseServer) -> None:

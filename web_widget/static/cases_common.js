@@ -9,6 +9,8 @@ export const STATUS = {
   replied: "已回覆民眾", closed: "已結案",
 };
 export const URGENCY = { normal: "普通件", urgent: "急件" };
+const CHANNEL = { email: "電子郵件", sms: "簡訊", none: "不通知（電話聯繫）" };
+const SCALE = { 5: "非常滿意", 4: "滿意", 3: "普通", 2: "不滿意", 1: "非常不滿意" };
 const DEADLINE_STATE = { ok: "期限內", soon: "即將到期", overdue: "已逾期" };
 const ACTIONS = {
   created: "建立", edit: "修改", approve: "核准", dispatch: "派送", redispatch: "重新派送", accept: "受理",
@@ -204,6 +206,12 @@ export function mountBoard(root, { api, role, toast = () => {} }) {
       ["退回原因", record.return_reason || "—"], ["催辦次數", String(record.reminders)],
       ["結案", record.closed_at ? `${record.closed_by}・${taipei(record.closed_at)}${record.general_answer ? "（通則性答案）" : ""}` : "—"],
       ["知識庫草稿", record.kb_draft_id || "—"],
+      ["通報機關", record.reporting_agency || "—"],
+      ["通知民眾方式", CHANNEL[record.notify_channel] || "—"],
+      ["已通知民眾", (record.notices || []).map((n) => `${taipei(n.created_at)} ${n.kind === "closed" ? "結案" : "回覆"}・`
+        + `${CHANNEL[n.channel]} ${n.address_masked}${n.sent_at ? "（已送出）" : n.error ? `（失敗：${n.error}）` : "（傳送中）"}`).join("；") || "—"],
+      ["滿意度", record.survey ? `${SCALE[record.survey.score]}（${record.survey.source === "citizen" ? "民眾線上填寫" : "電話調查"}）`
+        + `${record.survey.comment ? `：${record.survey.comment}` : ""}${record.survey.forwarded_at ? "・已轉知機關" : ""}` : "—"],
     ];
     const fields = el("dl", { className: "case-fields" });
     for (const [label, value] of rows) fields.append(el("dt", { text: label }), el("dd", { text: value ?? "—" }));
@@ -262,8 +270,24 @@ export function mountBoard(root, { api, role, toast = () => {} }) {
       return [form(again ? "重新派送" : "派送", [field(`${id}-dispatch-agency`, "承辦機關", agency)], again ? "重新派送" : "派送",
         () => act(again ? "redispatch" : "dispatch", { agency: agency.value }, again ? "已重新派送" : "已派送"))];
     }
-    if (record.status === "replied") return [closeForm(record)];
-    return [];
+    const out = record.status === "replied" ? [closeForm(record)] : [];
+    if ((record.status === "replied" || record.status === "closed") && !record.survey) out.push(surveyForm(record));
+    return out;
+  }
+
+  function surveyForm(record) {
+    // 表1 滿意度調查: the supervisor phoned the citizen; forwarded to the agency by the server
+    const id = `${p}-${record.id}-survey`;
+    const score = el("select", {}, Object.entries(SCALE).reverse().map(([value, text]) => el("option", { value, text })));
+    const comment = el("input", { maxlength: "1000" });
+    return form("記錄滿意度（電話調查）", [field(`${id}-score`, "民眾滿意度", score), field(`${id}-comment`, "民眾意見（選填）", comment)],
+      "記錄滿意度", async () => {
+        try {
+          await api(`/api/cases/${record.id}/survey`, { method: "POST", body: { score: Number(score.value), comment: comment.value.trim() || null } });
+          say(`案件 ${record.number}：已記錄滿意度並轉知承辦機關`);
+          await refresh();
+        } catch (error) { say(message(error)); }
+      });
   }
 
   function closeForm(record) {
