@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from handoff.cases.lifecycle import CaseError
 from handoff.storage.database import Database
@@ -74,7 +75,10 @@ class AgencyBook:
             members = [r[0] for r in c.execute(select(agency_members.c.agency).distinct())]
             ensure_rows(c, [*SEEDED, *kb_names, *members], self.now())
 
-        await self.db.write(write)
+        try:
+            await self.db.write(write)
+        except IntegrityError:  # another process seeded the same rows at the same moment: theirs stand
+            pass
         self._seeded = True
 
     async def list(self, active_only: bool = False) -> list[dict[str, Any]]:
