@@ -41,8 +41,8 @@ def effective(row: dict[str, Any] | None, online: bool, now: float) -> dict[str,
     """The state to act on and show: offline when not connected; wrapup past its limit is ready."""
     if not online:
         return {"state": AgentState.OFFLINE, "reason": None, "since": (row or {}).get("since"), "until": None}
-    if row is None or row["state"] == AgentState.OFFLINE:
-        return {"state": AgentState.READY, "reason": None, "since": (row or {}).get("since"), "until": None}
+    if row is None:  # connected, never chose a state: logging in means ready
+        return {"state": AgentState.READY, "reason": None, "since": None, "until": None}
     if row["state"] == AgentState.WRAPUP and row.get("until") is not None and row["until"] <= now:
         return {"state": AgentState.READY, "reason": None, "since": row["until"], "until": None}
     return {"state": AgentState(row["state"]), "reason": row.get("reason"), "since": row["since"],

@@ -94,7 +94,13 @@ def test_only_ready_agents_take_chats_and_count_in_the_estimate(tmp_path: Path) 
         with pytest.raises(HubError) as refused:
             await hub.accept("amy")
         assert refused.value.code == "not_ready"
-        await hub.set_agent_state("amy", "ready")
+        await hub.set_agent_state("amy", "offline")  # connected but not taking chats
+        assert (await hub.agent_state("amy"))["state"] == "offline"
+        with pytest.raises(HubError):
+            await hub.accept("amy")
+        await hub.agent_disconnected("amy")
+        await hub.agent_connected("amy", 2)  # logging in again means ready
+        assert (await hub.agent_state("amy"))["state"] == "ready"
         assert recorder.last_queue[f"conv:{conversation['id']}"]["estimated_wait_seconds"] is not None
         assert (await hub.accept("amy"))["conversation_id"] == conversation["id"]
         await hub.agent_message("amy", conversation["id"], "您好，我是 amy")

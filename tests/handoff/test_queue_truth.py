@@ -111,7 +111,7 @@ class QueueMachine(RuleBasedStateMachine):
             self.agents_on.add(agent)
             self.run(self.hub.agent_connected(agent, 2))
 
-    @rule(agent=st.sampled_from(AGENTS), state=st.sampled_from(["ready", "break", "wrapup"]))
+    @rule(agent=st.sampled_from(AGENTS), state=st.sampled_from(["ready", "break", "wrapup", "offline"]))
     def agent_state(self, agent: str, state: str) -> None:
         if agent in self.agents_on:
             self.run(self.hub.set_agent_state(agent, state, "用餐" if state == "break" else None))
