@@ -11,6 +11,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.handoff.reports_seed import MONTH, NOW, seeded_server_db
 from tests.servers import running_server
+from tests.web.cases_web import new_context  # noqa: F401  (a fixture: contexts axe-core can run in under CSP)
 from tests.web.support import ARTIFACTS, run_axe, serious
 
 pytestmark = pytest.mark.slow
