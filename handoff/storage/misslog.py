@@ -2,8 +2,10 @@
 
 A turn is a *miss* when the bot fell back (low confidence, ambiguous, out of scope), when it led
 to a handoff, or when the citizen marked the answer unhelpful (👎); when the citizen typed on
-instead of picking one of the offered suggestions, the reason becomes ``suggestions_ignored``. Raw text never reaches this table: only ``bot.pii.mask``
-output does.
+instead of picking one of the offered suggestions, the reason becomes ``suggestions_ignored``.
+A request for a person (「轉真人」, intent ``ask_human``) is not a question and never a miss: it is
+counted apart (``person_requests`` in the match-rate rows). Raw text never reaches this table:
+only ``bot.pii.mask`` output does.
 """
 from __future__ import annotations
 
@@ -16,15 +18,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, insert, select, update
 
-from bot.intents import CHITCHAT_INTENTS, is_faq
+from bot.intents import ASK_HUMAN, CHITCHAT_INTENTS, is_faq
 from bot.pii import mask
 from handoff.storage.database import Database
 from handoff.storage.schema import turns
 
 
 def is_question(intent: str, reason: str | None, text: str) -> bool:
-    """Counts for the match rate: not chit-chat, not a button press, not empty."""
-    return not text.startswith("/") and intent not in CHITCHAT_INTENTS and reason != "no_content"
+    """Counts for the match rate: not chit-chat, not a request for a person, not a button press,
+    not empty."""
+    return (not text.startswith("/") and intent not in CHITCHAT_INTENTS and reason != "no_content"
+            and not (intent == ASK_HUMAN and reason is None))
 
 
 class MissLog:
@@ -60,8 +64,14 @@ class MissLog:
         return await self.db.write(write)
 
     async def mark_last_question(self, conversation_id: str, reason: str) -> None:
-        """The latest question turn becomes a miss (a handoff followed it)."""
+        """The latest question turn becomes a miss (a handoff followed it), unless the citizen's
+        latest typed turn asked for a person: that handoff is a person request, not a bot miss."""
         def write(c: Connection) -> None:
+            typed = c.execute(select(turns.c.intent, turns.c.fallback_reason)
+                              .where(turns.c.conversation_id == conversation_id, ~turns.c.text_masked.startswith("/"))
+                              .order_by(turns.c.id.desc()).limit(1)).first()
+            if typed is not None and typed.intent == ASK_HUMAN and typed.fallback_reason is None:
+                return
             last = c.execute(select(turns.c.id).where(turns.c.conversation_id == conversation_id, turns.c.question)
                              .order_by(turns.c.id.desc()).limit(1)).scalar()
             if last is not None:
@@ -105,13 +115,19 @@ class MissLog:
     async def match_rate(self, period: str = "day", timezone: str = "Asia/Taipei") -> list[dict[str, Any]]:
         """智能問答匹配成功率 per day or month: answered question turns ÷ question turns."""
         rows = await self.db.read(lambda c: list(c.execute(
-            select(turns.c.created_at, turns.c.answered).where(turns.c.question))))
+            select(turns.c.created_at, turns.c.answered, turns.c.question)
+            .where(turns.c.question | ((turns.c.intent == ASK_HUMAN) & turns.c.fallback_reason.is_(None)
+                                       & ~turns.c.text_masked.startswith("/"))))))
         zone = ZoneInfo(timezone)
         fmt = "%Y-%m-%d" if period == "day" else "%Y-%m"
-        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for created_at, answered in rows:
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for created_at, answered, question in rows:
             key = datetime.fromtimestamp(created_at, zone).strftime(fmt)
-            counts[key][0] += 1
-            counts[key][1] += int(bool(answered))
-        return [{"period": k, "question_turns": q, "answered_turns": a, "match_rate": round(a / q, 4)}
-                for k, (q, a) in sorted(counts.items())]
+            if question:
+                counts[key][0] += 1
+                counts[key][1] += int(bool(answered))
+            else:
+                counts[key][2] += 1
+        return [{"period": k, "question_turns": q, "answered_turns": a,
+                 "match_rate": round(a / q, 4), "person_requests": p}
+                for k, (q, a, p) in sorted(counts.items()) if q]

@@ -23,6 +23,7 @@ const MISS_REASONS = {
   handoff: "轉接真人",
   unhelpful: "民眾按「沒幫助」",
   no_content: "沒有內容",
+  suggestions_ignored: "未採用建議",
 };
 const LABEL_SOURCES = { agent_answer: "客服回覆", suggestion_click: "民眾點選建議" };
 const CONVERSATION_INTENTS = {
@@ -381,6 +382,22 @@ function clusterCard(cluster, index, kept) {
   });
 
   const ignoreButton = el("button", { type: "button", className: "btn btn--secondary", text: "忽略" });
+  const confirmText = el("p", { id: ids("confirm") });
+  const confirmYes = el("button", { type: "button", className: "btn btn--primary", text: "確定標註整個群組",
+    "aria-describedby": ids("confirm") });
+  const confirmNo = el("button", { type: "button", className: "btn btn--secondary", text: "取消" });
+  const confirmBox = el("div", { className: "confirm-group", role: "group", "aria-label": "確認整組標註", hidden: true },
+    [confirmText, el("div", { className: "inline" }, [confirmYes, confirmNo])]);
+  confirmYes.addEventListener("click", () => {
+    labelInput.value = confirmBox.dataset.intent || labelInput.value;
+    confirmBox.dataset.confirmed = labelInput.value.trim();
+    labelForm.requestSubmit();
+  });
+  confirmNo.addEventListener("click", () => {
+    delete confirmBox.dataset.intent;
+    confirmBox.hidden = true;
+    labelInput.focus();
+  });
 
   const card = el("li", { className: "cluster", "data-key": key }, [
     el("article", { "aria-labelledby": titleId }, [
@@ -402,6 +419,7 @@ function clusterCard(cluster, index, kept) {
       ]),
       scope,
       labelForm,
+      confirmBox,
       kbPicker,
       el("div", { className: "row actions" }, [ignoreButton, proposeToggle]),
       proposeForm,
@@ -414,7 +432,11 @@ function clusterCard(cluster, index, kept) {
     const chosen = card.querySelectorAll(".item-check:checked").length;
     scope.textContent = chosen ? `套用範圍：已勾選的 ${chosen} 則` : `套用範圍：整個群組（${cluster.count} 則）`;
   };
-  card.addEventListener("change", (event) => { if (event.target.classList.contains("item-check")) updateScope(); });
+  card.addEventListener("change", (event) => {
+    if (!event.target.classList.contains("item-check")) return;
+    updateScope();
+    confirmBox.hidden = true;
+  });
   updateScope();
 
   const run = async (button, action) => {
@@ -445,6 +467,18 @@ function clusterCard(cluster, index, kept) {
       return;
     }
     const chosen = selectedItems(card);
+    const ticked = card.querySelectorAll(".item-check:checked").length;
+    if (!ticked && chosen.length > 1 && confirmBox.dataset.confirmed !== intent) {
+      // labelling a whole group is never silent: it needs an explicit confirmation
+      confirmBox.dataset.intent = intent;
+      confirmText.textContent = `尚未勾選任何問題：確定要把整個群組的 ${chosen.length} 則問題都標註為 ${intent} 嗎？`;
+      confirmBox.hidden = false;
+      confirmYes.focus();
+      return;
+    }
+    delete confirmBox.dataset.intent;
+    delete confirmBox.dataset.confirmed;
+    confirmBox.hidden = true;
     run(labelForm.querySelector("button"), async () => {
       try {
         const result = await api("/api/misses/label", { method: "POST", body: { turn_ids: chosen.map((i) => i.id), intent } });
@@ -505,7 +539,7 @@ function itemRow(item, key, kept) {
     el("div", { className: "item-body" }, [
       el("label", { for: boxId, className: "item-text", text: item.text_masked }),
       el("p", { className: "item-meta small", id: `${boxId}-meta` }, [
-        el("span", { className: `reason reason--${reason}`, text: MISS_REASONS[reason] || reason || "未命中" }),
+        el("span", { className: `reason reason--${reason}`, text: MISS_REASONS[reason] || "未命中" }),
         el("span", { text: `模型預測 ${predicted}` }),
         el("span", { text: dateTime(item.created_at) }),
         item.suggested_label ? el("span", {
@@ -819,6 +853,7 @@ async function loadRates() {
   const last = rows[rows.length - 1];
   ui.rateStatus.textContent = last
     ? `最近一期（${last.period}）：${percent(last.match_rate)}，${last.match_rate < CONTRACT_RATE ? "低於" : "達到"}合約標準 85%。`
+      + `民眾直接要求真人客服 ${last.person_requests || 0} 次（另計，不算未命中）。`
     : "";
   drawChart(rows, unit, last);
 }
