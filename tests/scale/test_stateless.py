@@ -116,6 +116,32 @@ def test_a_kb_approval_is_seen_by_every_process(world: Topology) -> None:
         assert approved.json()["announcement_id"] in [a["id"] for a in agent.get("/api/announcements").json()]
 
 
+def test_a_new_entry_s_training_examples_go_to_the_database_not_a_file(world: Topology) -> None:
+    from sqlalchemy import select
+
+    from handoff.storage.schema import training_examples
+    from kb_sync.store import KnowledgeBase
+
+    kb = KnowledgeBase(world.env["HOTLINE_DATABASE_URL"])
+    try:
+        draft = kb.add_draft("普發現金可以捐給公益團體嗎？", "特殊狀況", examples=["6000能不能捐出去"])
+    finally:
+        kb.close()
+    with staff(world, "boss") as boss:
+        assert boss.put(f"/api/kb/entries/{draft}", json={"answer": "可以，領取後自行捐贈。", "agency": "財政部"}).status_code == 200
+        result = boss.post(f"/api/kb/entries/{draft}/approve", json={}).json()
+    assert result["training_file"] == "database → nlu_data/approved_drafts.yml", result
+    engine = create_engine(engine_url(world.env["HOTLINE_DATABASE_URL"]))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(training_examples.c.file, training_examples.c.text)
+                                .where(training_examples.c.intent == draft)).all()
+    finally:
+        engine.dispose()
+    assert sorted(rows) == [("approved_drafts.yml", "6000能不能捐出去"), ("approved_drafts.yml", "普發現金可以捐給公益團體嗎？")]
+    assert all("nlu_data/" not in app.files() for app in world.apps)
+
+
 def test_a_model_deploy_reaches_every_process(world: Topology, tmp_path: Path) -> None:
     serving = httpx.get(f"{world.apps[0].url}/health").json()["model"]
     candidate = "29991231-000000-000000"  # trained "elsewhere": a copy under a new version name
@@ -156,16 +182,18 @@ def test_killing_any_one_app_process_loses_nothing(world: Topology) -> None:
         citizen.wait_type("ack")
         said.append(text)
         agent.wait_for(lambda f, text=text: f.get("type") == "message" and f.get("text") == text, timeout=15)
-        world.replace(index)  # SIGKILL, then a new process in a new empty directory on that port
+        world.kill(index)  # SIGKILL: whoever it served reconnects through nginx to the others
         citizen.close()
         agent.close()
-        citizen = Citizen(world.url, conversation, citizen.token, last_seq=0)  # reconnect through nginx
+        citizen = Citizen(world.url, conversation, citizen.token, last_seq=0)
         texts = citizen.message_texts()
         assert set(said) <= set(texts), texts
         agent = Agent(world.url, "agent1")
         reply = f"收到第 {index + 1} 則"
         agent.send(type="message", conversation_id=conversation, text=reply, client_id=f"r{index}")
+        assert agent.wait_for(lambda f: f.get("type") in ("ack", "error"), timeout=15)["type"] == "ack"
         assert citizen.wait_for(lambda f, reply=reply: f.get("type") == "message" and f.get("text") == reply,
                                 timeout=15)
+        world.replace(index)  # a new process in a new empty directory on that port
     for app in world.apps:
         assert app.files()[:2] == ["config.yml", "models/"] and "var/" not in app.files()

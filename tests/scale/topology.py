@@ -131,9 +131,13 @@ class Topology:
     def url(self) -> str:
         return self.nginx.url
 
+    def kill(self, index: int) -> None:
+        """SIGKILL app ``index``; nginx sends its traffic to the others."""
+        self.apps[index].kill()
+
     def replace(self, index: int) -> App:
-        """Kill app ``index`` (SIGKILL) and start a new one on the same port in a new empty directory
-        (another machine, as far as the app can tell)."""
+        """Kill app ``index`` (if still alive) and start a new one on the same port in a new empty
+        directory (another machine, as far as the app can tell)."""
         self.apps[index].kill()
         self.generation[index] = self.generation.get(index, 0) + 1
         home = self.root / f"app{index + 1}-{self.generation[index]}"
