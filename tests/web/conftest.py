@@ -23,15 +23,13 @@ expect.set_options(timeout=15_000)
 
 
 def _fresh_chat_db(home: Path, name: str) -> Path:
-    """An empty chat database for one module, with the staff accounts of ``kb_project``."""
-    from handoff.storage.database import Database
+    """An empty chat database for one module, with the KB and staff accounts of ``kb_project``."""
+    from tests.servers import copy_kb
 
     path = home / "var" / f"{name}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    db = Database(f"sqlite:///{path}")  # creates the schema
-    db.engine.dispose()
-    db.close()
+    copy_kb(home / "var" / "chat.db", path)  # the schema, and the KB (it lives in the chat database)
     with contextlib.closing(sqlite3.connect(path)) as con:
         con.execute("ATTACH DATABASE ? AS seed", (str(home / "var" / "chat.db"),))
         con.execute("INSERT INTO users SELECT * FROM seed.users")
