@@ -255,7 +255,7 @@ document.addEventListener("hotline:set-status", (event) => send({ type: "status"
 
 function onQueue(frame) {
   queue = { entries: Array.isArray(frame.entries) ? frame.entries : [], receivedAt: Date.now(),
-            agentsOnline: Number(frame.agents_online) || 0 };
+            agentsOnline: Number(frame.agents_online) || 0, agentsReady: Number(frame.agents_ready) || 0 };
   renderQueue();
 }
 
@@ -310,7 +310,7 @@ function openChats() {
 
 function updateCapacity() {
   const busy = openChats();
-  ui.capacity.textContent = `接聽中 ${busy} / ${capacity}・線上客服人員 ${queue.agentsOnline} 位`;
+  ui.capacity.textContent = `接聽中 ${busy} / ${capacity}・線上客服人員 ${queue.agentsOnline} 位（就緒 ${queue.agentsReady || 0} 位）`;
   ui.accept.disabled = queue.entries.length === 0 || busy >= capacity || myState === "break" || myState === "offline";
 }
 
