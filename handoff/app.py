@@ -28,9 +28,9 @@ from handoff.backends import make_backends
 from handoff.cases.watch import case_watch
 from handoff.control import control_watch
 from handoff.endpoints import load_endpoints
+from handoff import stateless
 from handoff.kb_live import watch_kb
 from handoff.retention import retention_watch
-from handoff import stateless
 from handoff.hub import Hub, HubConfig
 from handoff.nlu_service import NLUService
 from handoff.settings import Settings, get_settings
@@ -59,11 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hours = StaffedHours.from_config(hours_raw)
         endpoints = load_endpoints(settings)
         db = Database(endpoints.database_url)
-        kb = KnowledgeBase(db)  # the KB lives in the conversation database (no local file)
-        kb_entries = {e["id"]: e for e in kb.entries()}
         stateless.attach(settings, db.engine)  # HOTLINE_MODEL_STORE=database: models fetched from the database
         nlu_service = NLUService(settings.path(settings.models_dir))
         await nlu_service.reload()
+        kb = KnowledgeBase(db)  # the KB lives in the conversation database (no local file)
+        kb_entries = {e["id"]: e for e in kb.entries()}
         backends = make_backends(endpoints.redis_url, settings.redis_prefix)
         clock = clock_from_env({"HOTLINE_CLOCK": settings.clock} if settings.clock else None)
         set_default_clock(clock)  # issue 12: one clock for hours, token expiry and timestamps

@@ -78,7 +78,6 @@ class Settings(BaseSettings):
         """The KB file of releases before issue 17 (sqlite-utils), adopted once by ``hotline kb adopt-file``."""
         return self.path(self.data_dir) / "kb.db"
 
-
     @property
     def embedded_database_url(self) -> str:
         return f"sqlite:///{self.path(self.data_dir) / 'chat.db'}"
