@@ -4,8 +4,8 @@ After ``HOTLINE_RAW_RETENTION_DAYS`` (counted from when the chat closed) every m
 callback name/phone/question, the survey comment and the wrap-up's free text of the chat are
 replaced by their masked form (bot/pii.py); the callback's name becomes 「[姓名]」. Rows, counters,
 sequence numbers, intents, scores and times stay, so reports and the match rate do not change.
-Each conversation is purged once (``conversations.pii_masked_at``). The server runs the purge every
-``PURGE_EVERY_SECONDS``; ``hotline retention purge`` runs it once.
+Each conversation is purged once (``conversations.pii_masked_at``). Every server process runs the
+purge every ``PURGE_EVERY_SECONDS`` (idempotent, so several processes may); ``purge_sync`` runs it once.
 """
 from __future__ import annotations
 
