@@ -36,7 +36,7 @@ from tests.web.support import (
 
 pytestmark = pytest.mark.slow
 
-SLANG = "六千塊那個東東要去哪登記啦"  # the fixture model falls back on it (checked below)
+SLANG = "普發那個官網咧"  # the fixture model falls back on it (checked below; WEB-001 ranks first)
 INTENT = "WEB-001"  # 普發現金的官方登記網站是哪一個？ — answers it
 PHONE_QUESTION = "我的電話是0912345678 你們好爛"
 PHONE_MASKED = "我的電話是[手機] 你們好爛"
