@@ -48,8 +48,9 @@ async def wallboard_socket(ws: WebSocket) -> None:
     async with hub.broker.subscribe(FLOOR_CHANNEL) as inbox:
         sender = asyncio.create_task(_push(ws, hub, inbox))
         try:
-            while True:  # nothing to read but the close; keeps the disconnect noticed
-                await ws.receive_text()
+            # nothing to read but the close: text or binary frames a client sends are ignored
+            while (await ws.receive())["type"] != "websocket.disconnect":
+                pass
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:

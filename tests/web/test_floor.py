@@ -275,6 +275,11 @@ def test_wallboard_socket_is_for_supervisors_only(open_server: Server) -> None:
     board = Client(ws_url, staff_subprotocols(login(open_server.url, "boss")))
     frame = board.wait_type("wallboard")
     assert {"waiting", "answer_bands", "agents_by_state", "open_callbacks"} <= set(frame)
+    # the board only listens: whatever a client sends (binary, 10 KB, huge numbers) is ignored and
+    # the pushes go on (a binary frame used to end the socket without a close frame)
+    for hostile in (b"\x00\xff" * 5000, "x" * 10_000, '{"type": "explode", "seq": ' + "9" * 40 + "}"):
+        board.ws.send(hostile)
+    assert board.wait_type("wallboard")["waiting"] == frame["waiting"]
     board.close()
     for subprotocols, code in ((staff_subprotocols(login(open_server.url, "agent1")), 4403), (None, 4401)):
         refused = Client(ws_url, subprotocols)
