@@ -5,13 +5,14 @@ PY    := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 STAMP := $(VENV)/.installed
 KB_SEED ?= ../shared/kb/faq.jsonl
+WIDGET_JS := web_widget/static/widget.js
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install kb model train run test bench clean
+.PHONY: install kb model train run test web-check bench clean
 
-install: $(STAMP)  ## idempotent: .venv with the project and its test tools
+install: $(STAMP) $(WIDGET_JS)  ## idempotent: .venv with the project and its test tools, the widget bundle
 
 $(STAMP): pyproject.toml web_widget/package.json deploy/package.json
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml web_widget/package.json deploy/package.json
 	# torch first and pinned: the CPU build lies on this machine's disk; a plain torch pulls CUDA.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
-	# axe-core (accessibility checks in the browser tests) from the npm registry
+	# esbuild, typescript and axe-core (widget bundle, type check, accessibility checks) from the npm registry
 	npm install --prefix web_widget --no-audit --no-fund --silent
 	# the compose specification's JSON schema (deploy/docker-compose.yml is validated against it)
 	npm install --prefix deploy --no-audit --no-fund --silent
@@ -35,10 +36,17 @@ model: $(STAMP)  ## train a model only if none exists yet
 train: $(STAMP)  ## train a new model version from nlu_data/ and config.yml
 	$(HOTLINE) train
 
-run: kb model  ## serve on http://127.0.0.1:8000
+# the citizen widget: ES modules bundled into one classic script (git-ignored, never committed)
+$(WIDGET_JS): $(STAMP) $(wildcard web_widget/src/widget/*.js) web_widget/static/dom.js web_widget/static/socket.js
+	npm run --prefix web_widget --silent build
+
+web-check: $(WIDGET_JS)  ## tsc --noEmit on every page script, node --test on the pure helpers
+	npm run --prefix web_widget --silent check
+
+run: kb model $(WIDGET_JS)  ## serve on http://127.0.0.1:8000
 	$(HOTLINE) serve
 
-test: $(STAMP)
+test: $(STAMP) web-check
 	$(PY) -m pytest
 
 bench: kb model
