@@ -4,7 +4,10 @@ Every day 08:30–18:30 Asia/Taipei by default (the seed's 服務時間), with d
 last-entry cutoff: no new handoff within ``last_entry_minutes`` of closing.
 
 The clock is injectable. ``HOTLINE_CLOCK`` (an ISO timestamp with offset) starts the clock at that
-instant for tests and demos; it then runs at normal speed.
+instant for tests and demos; it then runs at normal speed. Processes that must agree on the time
+(several app servers, a restart after a crash) share an *anchor*: the real moment the set time
+corresponds to. The server keeps it in the database (``handoff/storage/clock_anchor.py``); it can
+also be given as ``HOTLINE_CLOCK=<timestamp>@<epoch seconds>``.
 """
 from __future__ import annotations
 
@@ -29,25 +32,38 @@ class SystemClock:
 
 
 class OffsetClock:
-    """Starts at ``start`` and advances with the real monotonic clock."""
+    """Reads ``start`` at the real moment ``anchor`` (epoch seconds; default: now) and runs at normal speed."""
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, anchor: float | None = None) -> None:
         if start.tzinfo is None:
             raise ConfigError("HOTLINE_CLOCK needs a timezone offset, e.g. 2026-11-30T10:00:00+08:00")
-        self._start, self._t0 = start, time.monotonic()
+        self.start = start
+        self.anchor = time.time() if anchor is None else anchor
 
     def now(self) -> datetime:
-        return self._start + timedelta(seconds=time.monotonic() - self._t0)
+        return self.start + timedelta(seconds=time.time() - self.anchor)
+
+
+def parse_clock_setting(value: str) -> tuple[datetime, float | None]:
+    """``<ISO timestamp with offset>[@<epoch seconds>]`` → (start, anchor or None)."""
+    text, _, anchor = value.strip().partition("@")
+    try:
+        start = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ConfigError(f"HOTLINE_CLOCK={value!r} is not an ISO timestamp: {exc}") from exc
+    if start.tzinfo is None:
+        raise ConfigError("HOTLINE_CLOCK needs a timezone offset, e.g. 2026-11-30T10:00:00+08:00")
+    try:
+        return start, float(anchor) if anchor.strip() else None
+    except ValueError as exc:
+        raise ConfigError(f"HOTLINE_CLOCK={value!r}: the part after @ must be epoch seconds") from exc
 
 
 def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
     value = (environ if environ is not None else os.environ).get("HOTLINE_CLOCK", "").strip()
     if not value:
         return SystemClock()
-    try:
-        return OffsetClock(datetime.fromisoformat(value))
-    except ValueError as exc:
-        raise ConfigError(f"HOTLINE_CLOCK={value!r} is not an ISO timestamp: {exc}") from exc
+    return OffsetClock(*parse_clock_setting(value))
 
 
 _DEFAULT: list[Clock] = []

@@ -68,6 +68,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/auth/login"): rule(ANYONE),
     ("GET", "/auth/me"): rule(*STAFF),
     ("GET", "/api/kb/search"): rule(*STAFF),
+    ("GET", "/api/catalog"): rule(*STAFF),
     ("GET", "/api/conversations/{conversation_id}"): rule(AGENT, SUPERVISOR, AGENCY, note="row rule: see module doc"),
     # the semantic engineer's page: the masked miss log and models
     ("GET", "/api/misses/clusters"): rule(*_ENG),

@@ -8,12 +8,12 @@ state lives in the database, so every process and the supervisors' wallboard see
 """
 from __future__ import annotations
 
-import time
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from bot.hours import timestamp
 from handoff.storage.database import Database
 from handoff.storage.schema import agent_status
 
@@ -71,7 +71,7 @@ class AgentStates:
         reason = (reason or "").strip()[:100] or None
         if target == AgentState.BREAK and not reason:
             raise AgentStateError("reason_required", "休息請選擇原因（例如 用餐、休息、會議）")
-        now = time.time()
+        now = timestamp()
         until = now + self.wrapup_seconds if target == AgentState.WRAPUP else None
         row = {"username": username, "state": target.value, "reason": reason if target == AgentState.BREAK else None,
                "since": now, "until": until}

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.dialogue import HotlinePolicy
-from bot.hours import StaffedHours, clock_from_env, set_default_clock
+from bot.hours import StaffedHours, set_default_clock
 from bot.intents import CONVERSATION_INTENTS
 from handoff.api import (agent_ws, auth, cases, chat_ws, engineer, health, kb_admin, nlu, pages, reports, rest_channel,
                          staff)
@@ -22,6 +22,7 @@ from handoff.api import case_status, spot_checks
 from handoff.api import callbacks as callbacks_api
 from handoff.api import records as records_api
 from handoff.api import wallboard as wallboard_api
+from handoff.api import catalog as catalog_api
 from handoff import rest_callbacks
 from handoff import access, security
 from handoff.backends import make_backends
@@ -34,6 +35,7 @@ from handoff.retention import retention_watch
 from handoff.hub import Hub, HubConfig
 from handoff.nlu_service import NLUService
 from handoff.settings import Settings, get_settings
+from handoff.storage.clock_anchor import shared_clock
 from handoff.storage.database import Database
 from handoff.storage.misslog import MissLog
 from handoff.storage.store import SQLConversationStore
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kb = KnowledgeBase(db)  # the KB lives in the conversation database (no local file)
         kb_entries = {e["id"]: e for e in kb.entries()}
         backends = make_backends(endpoints.redis_url, settings.redis_prefix)
-        clock = clock_from_env({"HOTLINE_CLOCK": settings.clock} if settings.clock else None)
+        clock = shared_clock(db, settings.clock)  # HOTLINE_CLOCK, anchored in the database for every process
         set_default_clock(clock)  # issue 12: one clock for hours, token expiry and timestamps
         app.state.clock = clock
         hub = Hub(store=SQLConversationStore(db), broker=backends.broker, queue=backends.queue,
@@ -108,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for module in (agencies_api, case_status, rest_callbacks, spot_checks):  # issue 15: agencies, case status, …
         app.include_router(module.router)
-    for module in (callbacks_api, records_api, wallboard_api):  # issue 13: the contact-centre floor
+    for module in (callbacks_api, records_api, wallboard_api, catalog_api):  # issue 13: the contact-centre floor
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static", check_dir=False), name="static")
     return app

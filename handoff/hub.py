@@ -15,7 +15,6 @@ import contextlib
 import json
 import logging
 import secrets
-import time
 from collections import deque
 from datetime import timedelta
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dialogue import THANKS_CLOSING, DialogueState, HotlinePolicy, Reply, callback_form, survey_form
-from bot.hours import Clock, StaffedHours
+from bot.hours import Clock, StaffedHours, timestamp
 from bot.intents import CONVERSATION_INTENTS
 from bot.pii import mask
 from handoff.agent_states import AgentState, AgentStates, effective
@@ -334,7 +333,7 @@ class Hub:
             if conversation["state"] == SessionState.BOT:
                 check_transition(conversation["state"], SessionState.CLOSED)
                 await self.store.update_conversation(conversation_id, state=SessionState.CLOSED,
-                                                     closed_at=time.time(), outcome="bot_resolved")
+                                                     closed_at=timestamp(), outcome="bot_resolved")
                 await self.broker.publish(conversation_channel(conversation_id),
                                           {"type": "state", "state": SessionState.CLOSED})
 
@@ -356,7 +355,7 @@ class Hub:
         check_transition(conversation["state"], SessionState.QUEUED)
         values: dict[str, Any] = {"state": SessionState.QUEUED, "front_of_queue": front, "agent": None}
         if not conversation["queued_at"]:
-            values["queued_at"] = time.time()
+            values["queued_at"] = timestamp()
         await self.store.update_conversation(conversation_id, **values)
         try:
             await self.queue.enqueue(conversation_id, front=front, queued_at=values.get("queued_at")
@@ -391,7 +390,7 @@ class Hub:
         """Every agent known to the floor (connected, or with a recorded state) → effective state."""
         online = await self.online_agents()
         rows = await self.states.rows()  # type: ignore[union-attr]
-        now = time.time()
+        now = timestamp()
         return {name: {**effective(rows.get(name), name in online, now), "capacity": online.get(name)}
                 for name in sorted(set(online) | set(rows))}
 
@@ -421,7 +420,7 @@ class Hub:
                 recent = await self.store.messages_since(conversation_id, 0)
                 said = [m["text"] for m in recent if m["sender"] == "citizen" and not m["text"].startswith("/")]
                 question = mask(said[-1]) if said else ""
-            self._waiting[conversation_id] = ((conversation or {}).get("queued_at") or time.time(), question[:60])
+            self._waiting[conversation_id] = ((conversation or {}).get("queued_at") or timestamp(), question[:60])
         return self._waiting[conversation_id]
 
     async def broadcast_queue(self) -> None:
@@ -435,7 +434,7 @@ class Hub:
         for gone in set(self._waiting) - set(waiting):
             del self._waiting[gone]
         entries = []
-        now = time.time()
+        now = timestamp()
         for position, conversation_id in enumerate(waiting, start=1):
             await self.broker.publish(conversation_channel(conversation_id), self._queue_frame(position, ready))
             queued_at, preview = await self._waiting_entry(conversation_id)
@@ -494,7 +493,7 @@ class Hub:
 
     async def agent_state(self, username: str) -> dict[str, Any]:
         online = username in self._agent_connections or username in await self.presence.alive("agent")
-        return effective(await self.states.get(username), online, time.time())  # type: ignore[union-attr]
+        return effective(await self.states.get(username), online, timestamp())  # type: ignore[union-attr]
 
     async def set_agent_state(self, username: str, state: str, reason: str | None = None) -> dict[str, Any]:
         """The agent changed state from the console: told back, estimates and the wallboard updated."""
@@ -598,14 +597,14 @@ class Hub:
                 log.exception("wrap-up of %s: the KB draft was not created", conversation_id)
         await self.store.add_wrapup(conversation_id, username, **fields)
         if conversation["assigned_at"]:
-            self._handle_times.append(time.time() - conversation["assigned_at"])
+            self._handle_times.append(timestamp() - conversation["assigned_at"])
         await self._finish(conversation, outcome="agent_resolved", reason="agent")
         await self.set_agent_state(username, AgentState.WRAPUP)
 
     async def _finish(self, conversation: dict[str, Any], outcome: str, reason: str) -> None:
         check_transition(conversation["state"], SessionState.CLOSED)
         agent = conversation.get("agent")
-        await self.store.update_conversation(conversation["id"], state=SessionState.CLOSED, closed_at=time.time(),
+        await self.store.update_conversation(conversation["id"], state=SessionState.CLOSED, closed_at=timestamp(),
                                              outcome=outcome)  # the record first, then the queue index
         with contextlib.suppress(Exception):  # unreachable now: the sweeper's reconcile removes it
             await self.queue.remove(conversation["id"])

@@ -11,6 +11,8 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
 
+from bot.hours import timestamp
+
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
@@ -71,7 +73,7 @@ class RedisQueue:
         self.redis, self.key = redis, f"{prefix}queue"
 
     async def enqueue(self, conversation_id: str, front: bool = False, queued_at: float | None = None) -> None:
-        at = queued_at or time.time()
+        at = queued_at or timestamp()
         if front:
             await self.redis.zadd(self.key, {conversation_id: at - FRONT_OFFSET})
         else:

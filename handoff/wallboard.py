@@ -6,13 +6,13 @@ joining the queue to the agent's first message, in the bands ≤7 s (best), ≤1
 """
 from __future__ import annotations
 
-import time
 from datetime import datetime, time as dtime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
+from bot.hours import timestamp
 from handoff.agent_states import LABELS, AgentState
 from handoff.storage.schema import callbacks, conversations, surveys
 
@@ -32,7 +32,7 @@ def day_start(now: float) -> float:
 
 
 async def snapshot(hub: Hub, now: float | None = None) -> dict[str, Any]:
-    now = now or time.time()
+    now = now or timestamp()
     start = day_start(now)
     waiting = await hub.queue.waiting()
     floor = await hub.agent_floor()

@@ -14,6 +14,7 @@ from handoff.cases.deadlines import badges
 def _service(settings: Any, at: str | None) -> Any:
     from handoff.cases.notify import MailConfig, Notifier
     from handoff.cases.service import CaseService
+    from handoff.storage.clock_anchor import shared_clock
     from handoff.storage.database import Database
 
     if at:
@@ -22,16 +23,10 @@ def _service(settings: Any, at: str | None) -> Any:
         except ValueError as exc:
             raise click.BadParameter(f"{at!r} is not an ISO timestamp such as 2023-11-30T10:00:00+08:00") from exc
         now = lambda: moment
-    elif settings.clock:
-        from bot.hours import clock_from_env
-
-        clock = clock_from_env({"HOTLINE_CLOCK": settings.clock})
-        now = lambda: clock.now().timestamp()
-    else:
-        import time
-
-        now = time.time
     db = Database(settings.chat_database_url)
+    if not at:
+        clock = shared_clock(db, settings.clock)  # HOTLINE_CLOCK as the servers read it
+        now = lambda: clock.now().timestamp()
     return CaseService(db, Notifier(db, MailConfig.from_settings(settings)), now=now)
 
 

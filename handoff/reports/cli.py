@@ -41,7 +41,7 @@ def report(settings, day: str | None, week: str | None, month: str | None, year:
     """The supervisor's report for a day, week, month or year: chats, match rate, person requests,
     waits, satisfaction, cases and agency scores, special cases, comments, quality. Give exactly one
     of --day, --week, --month, --year."""
-    from bot.hours import clock_from_env
+    from handoff.storage.clock_anchor import shared_clock
     from handoff.reports.export import render, to_csv, to_json
     from handoff.reports.figures import ReportError
     from handoff.reports.monthly import period_report
@@ -57,8 +57,8 @@ def report(settings, day: str | None, week: str | None, month: str | None, year:
     except ReportError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{kind}") from exc
     # HOTLINE_CLOCK, as the server uses it: "now" decides whether an unreplied case is late yet
-    now = clock_from_env({"HOTLINE_CLOCK": settings.clock} if settings.clock else {}).now().timestamp()
     db = Database(settings.chat_database_url)
+    now = shared_clock(db, settings.clock).now().timestamp()
     try:
         titles = kb_titles(settings.kb_db)
         result = db.read_sync(lambda conn: period_report(conn, span, now, titles.get))

@@ -10,7 +10,6 @@ only ``bot.pii.mask`` output does.
 from __future__ import annotations
 
 import json
-import time
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, insert, select, update
 
+from bot.hours import timestamp
 from bot.intents import ASK_HUMAN, CHITCHAT_INTENTS, is_faq
 from bot.pii import mask
 from handoff.storage.database import Database
@@ -45,7 +45,7 @@ class MissLog:
                "text_masked": mask(text)[:2000], "intent": top["name"], "confidence": top["confidence"],
                "ranking": json.dumps(parse.get("intent_ranking", [])[:3]), "fallback_reason": reason,
                "question": question, "answered": answered, "miss": miss, "miss_reason": reason if miss else None,
-               "status": "open", "model_version": model_version, "created_at": time.time()}
+               "status": "open", "model_version": model_version, "created_at": timestamp()}
 
         def write(c: Connection) -> int:
             if text.startswith("/") and is_faq(text[1:]):  # a clicked suggestion labels the miss before it

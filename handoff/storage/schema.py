@@ -466,3 +466,11 @@ number_counters = Table(
     Column("prefix", String(16), primary_key=True),
     Column("last", Integer, nullable=False),
 )
+
+clock_anchors = Table(
+    # HOTLINE_CLOCK's anchor: the real moment (epoch seconds) a set clock value was first read, shared by
+    # every process on this database and kept across restarts, so their records agree on the order.
+    "clock_anchors", metadata,
+    Column("setting", String(64), primary_key=True),
+    Column("anchor", Float, nullable=False),
+)

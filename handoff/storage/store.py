@@ -6,11 +6,11 @@ it on SQLAlchemy Core for SQLite (the embedded default) and PostgreSQL alike.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from bot.hours import timestamp
 from handoff.numbers import next_number
 from handoff.storage.database import Database
 from handoff.storage.schema import (agency_members, auth_tokens, callbacks, conversations, feedback, messages,
@@ -50,7 +50,7 @@ class SQLConversationStore:
 
     # conversations ------------------------------------------------------------------------
     async def create_conversation(self, conversation_id: str, token_hash: str, channel: str) -> dict[str, Any]:
-        now = time.time()
+        now = timestamp()
         values = {"id": conversation_id, "token_hash": token_hash, "state": "bot", "channel": channel,
                   "created_at": now, "updated_at": now, "dialogue": "{}", "front_of_queue": False,
                   "citizen_turns": 0, "bot_turns": 0, "agent_turns": 0, "answered_turns": 0}
@@ -65,7 +65,7 @@ class SQLConversationStore:
         return _row(row) if row else None
 
     async def update_conversation(self, conversation_id: str, **values: Any) -> None:
-        values["updated_at"] = time.time()
+        values["updated_at"] = timestamp()
         await self.db.write(lambda c: c.execute(
             update(conversations).where(conversations.c.id == conversation_id).values(values)))
 
@@ -79,7 +79,7 @@ class SQLConversationStore:
     async def claim(self, conversation_id: str, agent: str) -> dict[str, Any] | None:
         """Assign a queued chat to ``agent`` if it is still queued (checked under a row lock), so one
         chat never goes to two agents even when two processes pop it. Returns the updated row."""
-        now = time.time()
+        now = timestamp()
 
         def write(c: Connection) -> dict[str, Any] | None:
             row = c.execute(select(conversations).where(conversations.c.id == conversation_id)
@@ -107,7 +107,7 @@ class SQLConversationStore:
                           payload: dict[str, Any] | None = None, agent: str | None = None,
                           counters: dict[str, int] | None = None) -> dict[str, Any]:
         """Store one message under the next sequence number, in one committed transaction."""
-        now = time.time()
+        now = timestamp()
 
         def write(c: Connection) -> dict[str, Any]:
             _lock_conversation(c, conversation_id)
@@ -127,7 +127,7 @@ class SQLConversationStore:
     async def add_bot_messages(self, conversation_id: str, rows: list[tuple[str, str, dict[str, Any]]],
                                counters: dict[str, int], updates: dict[str, Any]) -> list[dict[str, Any]]:
         """Several bot messages (text, kind, payload) and conversation updates, one transaction."""
-        now = time.time()
+        now = timestamp()
 
         def write(c: Connection) -> list[dict[str, Any]]:
             _lock_conversation(c, conversation_id)
@@ -162,7 +162,7 @@ class SQLConversationStore:
             _lock_conversation(c, conversation_id)
             number = c.execute(select(conversations.c.number).where(conversations.c.id == conversation_id)).scalar()
             if not number:
-                number = next_number(c, time.time())
+                number = next_number(c, timestamp())
                 c.execute(update(conversations).where(conversations.c.id == conversation_id).values(number=number))
             return str(number)
 
@@ -184,7 +184,7 @@ class SQLConversationStore:
     async def add_callback(self, conversation_id: str, name: str, phone: str, question: str,
                            due_at: float | None = None) -> int:
         """A callback request with its 1999-style number; returns its id."""
-        now = time.time()
+        now = timestamp()
 
         def write(c: Connection) -> int:
             values = {"conversation_id": conversation_id, "name": name, "phone": phone, "question": question,
@@ -205,7 +205,7 @@ class SQLConversationStore:
             if c.execute(select(surveys.c.score).where(surveys.c.conversation_id == conversation_id)).first():
                 return False
             c.execute(insert(surveys).values(conversation_id=conversation_id, score=score, comment=comment,
-                                             created_at=time.time()))
+                                             created_at=timestamp()))
             c.execute(update(conversations).where(conversations.c.id == conversation_id).values(survey_score=score))
             return True
 
@@ -215,14 +215,14 @@ class SQLConversationStore:
                          case_needed: bool, **table1: Any) -> None:
         """The agent's wrap-up; ``table1``: citizen_name, citizen_phone, answer, faq_needed (表1)."""
         values = {"conversation_id": conversation_id, "agent": agent, "category": category, "summary": summary,
-                  "case_needed": case_needed, "created_at": time.time(), **table1}
+                  "case_needed": case_needed, "created_at": timestamp(), **table1}
         await self.db.write(lambda c: c.execute(insert(wrapups).values(values)))
 
     async def add_feedback(self, conversation_id: str, seq: int, helpful: bool) -> None:
         def write(c: Connection) -> None:
             c.execute(feedback.delete().where(feedback.c.conversation_id == conversation_id, feedback.c.seq == seq))
             c.execute(insert(feedback).values(conversation_id=conversation_id, seq=seq, helpful=helpful,
-                                              created_at=time.time()))
+                                              created_at=timestamp()))
 
         await self.db.write(write)
 
@@ -230,7 +230,7 @@ class SQLConversationStore:
     async def add_user(self, username: str, password_hash: str, role: str, display_name: str | None,
                        capacity: int, agency: str | None = None, email: str | None = None) -> None:
         values = {"username": username, "password_hash": password_hash, "role": role,
-                  "display_name": display_name or username, "capacity": capacity, "created_at": time.time(),
+                  "display_name": display_name or username, "capacity": capacity, "created_at": timestamp(),
                   "email": email}
 
         def write(c: Connection) -> None:
@@ -250,7 +250,7 @@ class SQLConversationStore:
         return _row(row) if row else None
 
     async def add_token(self, token_hash: str, username: str, ttl_seconds: float) -> None:
-        now = time.time()
+        now = timestamp()
         await self.db.write(lambda c: c.execute(insert(auth_tokens).values(
             token_hash=token_hash, username=username, created_at=now, expires_at=now + ttl_seconds)))
 
@@ -258,7 +258,7 @@ class SQLConversationStore:
         def q(c: Connection) -> Any:
             return c.execute(select(users).join(auth_tokens, auth_tokens.c.username == users.c.username)
                              .where(auth_tokens.c.token_hash == token_hash,
-                                    auth_tokens.c.expires_at > time.time())).first()
+                                    auth_tokens.c.expires_at > timestamp())).first()
 
         row = await self.db.read(q)
         return _row(row) if row else None

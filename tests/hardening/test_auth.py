@@ -179,3 +179,33 @@ def test_token_expiry_follows_the_injected_clock(tmp_path: Path) -> None:
     fresh, late, expired = asyncio.run(run())
     db.close()
     assert fresh is not None and late is not None and expired is None
+
+
+def test_chat_records_follow_the_injected_clock(tmp_path: Path) -> None:
+    """Reproduction: with HOTLINE_CLOCK set, chat timestamps used the real clock while hours and cases
+    used the set one; every stored time of a chat now comes from the process's one clock."""
+    from bot.hours import default_clock, set_default_clock
+    from handoff.storage.database import Database
+    from handoff.storage.schema import metadata
+    from handoff.storage.store import SQLConversationStore
+
+    db = Database(f"sqlite:///{tmp_path / 'chat.db'}")
+    metadata.create_all(db.engine)
+    store, clock, before = SQLConversationStore(db), FakeClock(), default_clock()
+    clock.at = datetime(2031, 1, 1, tzinfo=timezone.utc)  # years from the real clock
+    set_default_clock(clock)
+    try:
+        async def run() -> tuple[dict, list[dict]]:
+            await store.create_conversation("c1", "h" * 64, "websocket")
+            await store.add_message("c1", "citizen", "你好")
+            clock.advance(90)
+            await store.update_conversation("c1", state="queued", queued_at=clock.now().timestamp())
+            return await store.get_conversation("c1") or {}, await store.messages_since("c1")
+
+        conversation, messages = asyncio.run(run())
+    finally:
+        set_default_clock(before)
+        db.close()
+    start = datetime(2031, 1, 1, tzinfo=timezone.utc).timestamp()
+    assert conversation["created_at"] == start and messages[0]["created_at"] == start
+    assert conversation["updated_at"] == start + 90
