@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from bot.errors import HotlineError
 from bot.hours import timestamp
 from handoff.storage.database import Database
 from handoff.storage.schema import agent_status
@@ -31,10 +32,13 @@ LABELS = {AgentState.READY: "就緒", AgentState.BREAK: "休息", AgentState.WRA
           AgentState.OFFLINE: "離線"}
 
 
-class AgentStateError(ValueError):
+class AgentStateError(HotlineError, ValueError):
+    """A state change the server refuses; ``code`` goes into the error frame."""
+
+    status = 409
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 def effective(row: dict[str, Any] | None, online: bool, now: float) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from bot.errors import HotlineError
 from handoff.storage.database import Database
 from handoff.storage.schema import callback_attempts, callbacks, cases
 
@@ -20,10 +21,11 @@ RETRY_SECONDS = 3600.0
 STATUSES = ("open", "claimed", "closed")
 
 
-class CallbackError(Exception):
+class CallbackError(HotlineError):
+    """A refused callback action; ``code`` is stable for clients, ``status`` the HTTP status."""
+
     def __init__(self, code: str, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.code, self.status = code, status
+        super().__init__(message, code=code, status=status)
 
 
 class CallbackWork:

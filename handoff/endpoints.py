@@ -55,6 +55,8 @@ class Endpoints:
 class EndpointsError(ConfigError):
     """endpoints.yml is malformed; the message names the file and the key."""
 
+    code = "endpoints"
+
     def __init__(self, path: Path, key: str, message: str) -> None:
         super().__init__(f"{path}: {key}: {message}")
         self.path = path

@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from bot import model_store
+from bot.errors import HotlineError
 from bot.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
 
-class NLUInputError(ValueError):
+class NLUInputError(HotlineError, ValueError):
     """This one text could not be parsed (the others in its batch were)."""
+
+    code, status = "nlu_input", 422
 
 
 class NLUService:

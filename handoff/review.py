@@ -12,6 +12,7 @@ import numpy as np
 from bot import model_store
 from bot.clustering import cluster
 from bot.compare import Comparison, compare
+from bot.errors import HotlineError
 from bot.evaluate import EvalRow, read_eval_file
 from bot.intents import is_faq
 from bot.pipeline import Pipeline
@@ -22,8 +23,11 @@ from kb_sync.store import KnowledgeBase
 LABEL_FILE = "labelled_misses.yml"
 
 
-class ReviewError(ValueError):
-    """A review action that cannot be done (unknown intent, nothing selected…)."""
+class ReviewError(HotlineError, ValueError):
+    """A review action that cannot be done (unknown intent, nothing selected…); 422 unless the
+    caller says otherwise (409 for a refused deploy, 404 for an unknown version)."""
+
+    code, status = "review", 422
 
 
 def clusters(misses: list[dict[str, Any]], vectors: np.ndarray) -> list[dict[str, Any]]:

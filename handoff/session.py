@@ -28,6 +28,8 @@ TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
 
 
 class IllegalTransition(HotlineError):
+    code, status = "illegal_transition", 409
+
     def __init__(self, current: str, target: str) -> None:
         super().__init__(f"a conversation in state '{current}' cannot become '{target}'")
         self.current, self.target = current, target

@@ -9,16 +9,19 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
-from handoff.storage.schema import kb_changes, kb_draft_examples, kb_entries, kb_entry_history, kb_revisions
+from bot.errors import HotlineError
 from kb_sync.store import KnowledgeBase
+from kb_sync.tables import kb_changes, kb_draft_examples, kb_entries, kb_entry_history, kb_revisions
 
 # old table → new table, in foreign-key order
 TABLES = (("revisions", kb_revisions), ("entries", kb_entries), ("entry_history", kb_entry_history),
           ("draft_examples", kb_draft_examples), ("changes", kb_changes))
 
 
-class LegacyKBError(RuntimeError):
+class LegacyKBError(HotlineError, RuntimeError):
     """The file is not an old KB, or the database already holds a KB."""
+
+    code, status = "kb_legacy", 409
 
 
 def adopt(kb: KnowledgeBase, path: Path) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """The knowledge base in the conversation database: current entries plus every revision.
 
-Tables (handoff/storage/schema.py, migration 0006): ``kb_entries`` (current state),
+Tables (kb_sync/tables.py, migration 0006): ``kb_entries`` (current state),
 ``kb_revisions`` (one per import or approved edit), ``kb_entry_history`` (what each revision added,
 changed or removed, with the full entry), ``kb_draft_examples`` and ``kb_changes`` (the review log,
 kb_sync/upkeep.py). The same SQLAlchemy Core code runs on the embedded SQLite file and on
@@ -8,7 +8,7 @@ PostgreSQL, so every app server reads one KB and none keeps it on local disk.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from handoff.storage.schema import kb_draft_examples, kb_entries, kb_entry_history, kb_revisions
+from bot.errors import ConfigError
 from kb_sync.errors import KBChangedError
 from kb_sync.readers import FIELDS, Entry
+from kb_sync.tables import kb_draft_examples, kb_entries, kb_entry_history, kb_revisions
 
 KBTarget = Path | str | Engine | Any  # a SQLite file, a database URL, an engine, or a Database
 
@@ -40,16 +41,33 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+# How a database URL becomes an engine whose schema is at head. kb_sync may not import the server
+# package that owns the migrations, so the server registers its opener when its storage package is
+# imported (handoff/storage/__init__.py: ``set_engine_opener(make_engine)``).
+_opener: Callable[[str], Engine] | None = None
+
+
+def set_engine_opener(opener: Callable[[str], Engine]) -> None:
+    """Register how a file or URL target is opened (an engine migrated to the newest schema)."""
+    global _opener
+    _opener = opener
+
+
+def _open(url: str) -> Engine:
+    if _opener is None:
+        raise ConfigError("no database opener registered for the KB: import handoff.storage first "
+                          "(it migrates the conversation database that holds the KB)")
+    return _opener(url)
+
+
 def _engine(target: KBTarget) -> tuple[Engine, bool]:
     """The engine for ``target`` and whether this KnowledgeBase made it (and so disposes of it)."""
-    from handoff.storage.database import make_engine
-
     if isinstance(target, Engine):
         return target, False
     if isinstance(target, Path):
-        return make_engine(f"sqlite:///{target}"), True
+        return _open(f"sqlite:///{target}"), True
     if isinstance(target, str):
-        return make_engine(target), True
+        return _open(target), True
     return target.engine, False  # a handoff.storage.database.Database
 
 

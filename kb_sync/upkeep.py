@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from handoff.storage.schema import kb_changes, kb_entries, kb_entry_history, kb_revisions
 from kb_sync.diff import REVIEW_FIELDS, field_changes, summary
 from kb_sync.errors import EntryNotFound, StaleChange, UpkeepError
 from kb_sync.readers import MAX_FIELD_CHARS
 from kb_sync.store import KnowledgeBase, _now, _rows, upsert
+from kb_sync.tables import kb_changes, kb_entries, kb_entry_history, kb_revisions
 
 UNASSIGNED_AGENCY = "待確認"  # what add_draft puts in ``agency``
 PII_LABELS = {"name": "人名稱謂（如王先生、陳小姐）", "id": "身分證號", "mobile": "手機號碼", "landline": "電話號碼",
@@ -31,6 +31,8 @@ PII_LABELS = {"name": "人名稱謂（如王先生、陳小姐）", "id": "身�
 
 class PersonalDataUnconfirmed(UpkeepError):
     """The text to publish looks like it holds personal data and the reviewer has not confirmed it."""
+
+    code = "kb_personal_data"
 
 
 def pii_warnings(fields: dict[str, str] | None) -> list[dict[str, Any]]:

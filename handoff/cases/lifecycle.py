@@ -45,8 +45,7 @@ class CaseError(HotlineError):
     """A refused case operation. ``code`` is stable for clients; ``status`` is the HTTP status."""
 
     def __init__(self, code: str, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.code, self.status = code, status
+        super().__init__(message, code=code, status=status)
 
 
 def check(action: str, status: str, role: str) -> Action:

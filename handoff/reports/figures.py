@@ -28,6 +28,8 @@ POINTS = 10
 class ReportError(HotlineError, ValueError):
     """A report request that cannot be answered (bad month, unknown format); says what to pass."""
 
+    code, status = "report", 422
+
 
 def figure(label: str, doc: str) -> Any:
     """A report field: ``label`` is what people read, ``doc`` is the definition."""

@@ -35,9 +35,10 @@ _PATTERNS = {
 class QualityError(HotlineError, ValueError):
     """A review request that cannot be done; ``status`` is the HTTP status that fits."""
 
+    code = "quality"
+
     def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status=status)
 
 
 def score(items: dict[str, bool]) -> int:

@@ -9,14 +9,17 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, func, select, text
 
+from bot.errors import HotlineError
 from handoff.storage.migrate import upgrade
 from handoff.storage.schema import metadata
 
 BATCH = 1000
 
 
-class TargetNotEmptyError(RuntimeError):
+class TargetNotEmptyError(HotlineError, RuntimeError):
     """The target already holds rows; copying would mix two histories."""
+
+    code, status = "target_not_empty", 409
 
 
 def copy_database(source: Engine, target: Engine, echo: Callable[[str], None] = lambda _: None) -> dict[str, int]:

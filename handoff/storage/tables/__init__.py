@@ -1,0 +1,1 @@
+"""The conversation database's tables by area, gathered by ``handoff/storage/schema.py``."""
