@@ -1,16 +1,13 @@
+// @ts-check
 // agent_cases.js: the 建立後送案件 form in the agent console's KB pane (<section id="case-tools">),
 // for the active chat: citizen name and contact, the citizen's consent (required), the 人事時地物
 // summary, category, urgency and the responsible agency pre-filled from the server's suggestion;
 // below it the agent's own cases with their status. Loaded after agent.js.
 
 import { STATUS, ensureCss, taipei } from "./cases_common.js";
+import { loadCatalog } from "./shell.js";
 import { ApiError, apiClient, el, sessionStore } from "./staff.js";
 
-const CATEGORIES = [
-  "政策緣由與金額", "發放對象與資格", "發放時程與期限", "稅務扣押與法規", "新生兒與未成年", "登記入帳", "直接入帳",
-  "網站操作與技術問題", "ATM領現", "郵局領現", "造冊發放", "代領與委託", "旅居國外", "外籍人士與陸港澳",
-  "防詐騙與個資", "客服與申訴", "特殊狀況", "其他",
-];
 const section = document.getElementById("case-tools");
 let auth = sessionStore("hotline.agent").load();
 let conversationId = null;
@@ -35,13 +32,15 @@ const chatLabel = el("p", { className: "muted small" });
 const error = el("p", { className: "form-error", role: "alert", hidden: true });
 const status = el("p", { className: "case-status", role: "status", "aria-live": "polite" });
 const mine = el("ul", { className: "case-mine", "aria-label": "我建立的案件" });
+// the categories come from the server (GET /api/catalog) once logged in
+const categoryList = el("datalist", { id: "case-categories" });
 const form = el("form", { className: "case-form", "aria-labelledby": "case-tools-title", novalidate: true }, [
   input("case-citizen-name", "民眾姓名", f.name),
   input("case-citizen-contact", "聯絡方式", f.contact),
   el("div", { className: "check" }, [f.consent, el("label", { for: "case-consent", text: "民眾同意將個人資料提供承辦機關處理（必要）" })]),
   input("case-summary", "問題概述（人、事、時、地、物）", f.summary),
   input("case-category", "案件類別", f.category),
-  el("datalist", { id: "case-categories" }, CATEGORIES.map((c) => el("option", { value: c }))),
+  categoryList,
   input("case-urgency", "緊急程度", f.urgency),
   input("case-agency", "承辦機關（系統建議，可更改）", f.agency),
   error,
@@ -123,13 +122,19 @@ section.replaceChildren(el("details", { className: "case-drawer" }, [
   el("summary", { id: "case-tools-title", text: "建立後送案件" }), chatLabel, form, status,
   el("h3", { className: "small", text: "我建立的案件" }), mine]));
 document.addEventListener("hotline:session", (event) => {
-  auth = event.detail;
+  auth = /** @type {CustomEvent} */ (event).detail;
+  if (auth && !categoryList.children.length) {
+    loadCatalog(api).then((catalog) => {
+      if (!categoryList.children.length) categoryList.append(...catalog.categories.map((c) => el("option", { value: c })));
+    }, () => { /* the field stays free text */ });
+  }
   if (!auth) { conversationId = null; prefillFor = null; }
   render();
   loadMine();
 });
 document.addEventListener("hotline:active-chat", (event) => {
-  conversationId = event.detail ? event.detail.conversationId : null;
+  const detail = /** @type {CustomEvent} */ (event).detail;
+  conversationId = detail ? detail.conversationId : null;
   render();
 });
 render();

@@ -1,14 +1,15 @@
+// @ts-check
 // agent_status.js: the agent's own state in the console's queue pane — 就緒 / 休息（原因）/ 話後處理 /
 // 離線. Only a ready agent takes chats; after a chat the server puts the agent in 話後處理 until they
 // choose 就緒, take the next chat, or the after-chat limit runs out. agent.js owns the socket: this
 // module asks for a change with the "hotline:set-status" event and hears "hotline:status".
 
 const LABELS = { ready: "就緒", break: "休息", wrapup: "話後處理", offline: "離線" };
-const $ = (id) => document.getElementById(id);
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const box = $("status-box");
 const now = $("status-now");
-const select = $("status-select");
-const reason = $("status-reason");
+const select = /** @type {HTMLSelectElement} */ ($("status-select"));
+const reason = /** @type {HTMLSelectElement} */ ($("status-reason"));
 const apply = $("status-apply");
 let countdown = 0;
 
@@ -31,8 +32,11 @@ function show(status) {
 
 select.addEventListener("change", () => { reason.hidden = select.value !== "break"; });
 apply.addEventListener("click", () => {
+  /** @type {{ state: string, reason?: string }} */
   const detail = { state: select.value };
   if (select.value === "break") detail.reason = reason.value;
   document.dispatchEvent(new CustomEvent("hotline:set-status", { detail }));
 });
-document.addEventListener("hotline:status", (event) => show(event.detail || {}));
+document.addEventListener("hotline:status", (event) => show(/** @type {CustomEvent} */ (event).detail || {}));
+
+export {}; // an ES module (loaded with type="module")

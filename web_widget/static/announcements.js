@@ -1,3 +1,4 @@
+// @ts-check
 // Agent console: KB change announcements (知識庫異動佈達). Fills <section id="announcements"> in the
 // KB pane with the announcements this agent has not acknowledged, each with an 「已閱讀」 button;
 // polls every 30 s while logged in. API: GET /api/announcements, POST /api/announcements/{id}/ack.
@@ -82,7 +83,7 @@ if (section) {
   }
 
   document.addEventListener("hotline:session", (event) => {
-    const next = event.detail;
+    const next = /** @type {CustomEvent} */ (event).detail;
     if ((next && next.token) === (auth && auth.token)) return;
     auth = next;
     seen = new Set();

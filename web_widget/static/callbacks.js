@@ -1,8 +1,9 @@
+// @ts-check
 // callbacks.js: /callbacks — callback requests as work. Listed by due time; 認領 (claim), 記錄通話
 // (reached / no answer / wrong number, with a note), 結案, 重新開啟, and 建立後送案件 through the cases
 // API (POST /api/cases with callback_id). API: GET /api/callbacks, POST /api/callbacks/{id}/….
 
-import { startShell } from "./floor_shell.js";
+import { startFloor } from "./floor_shell.js";
 import { ApiError, el } from "./staff.js";
 
 const OUTCOMES = { reached: "已聯繫", no_answer: "未接聽", wrong_number: "號碼錯誤" };
@@ -111,7 +112,7 @@ function item(row) {
 }
 
 async function load() {
-  const status = $("cb-filter").value;
+  const status = /** @type {HTMLSelectElement} */ ($("cb-filter")).value;
   try {
     const rows = await ctx.api(`/api/callbacks${status ? `?status=${status}` : ""}`);
     $("cb-list").replaceChildren(...rows.map(item));
@@ -121,7 +122,7 @@ async function load() {
   }
 }
 
-startShell((context) => {
+startFloor((context) => {
   ctx = context;
   $("cb-filter").addEventListener("change", load);
   load();

@@ -1,6 +1,8 @@
+// @ts-check
 // The public case-status page: number + last 4 digits → status and the published reply; then the
 // seed's 5-point survey (非常滿意 … 非常不滿意) with a comment box.
 const SCALE = [[5, "非常滿意"], [4, "滿意"], [3, "普通"], [2, "不滿意"], [1, "非常不滿意"]];
+/** @type {(id: string) => any} the page's elements by id (inputs, buttons, sections) */
 const $ = (id) => document.getElementById(id);
 let current = null;
 
@@ -37,7 +39,7 @@ async function lookup(event) {
 
 async function survey(event) {
   event.preventDefault();
-  const picked = document.querySelector("input[name=score]:checked");
+  const picked = /** @type {HTMLInputElement | null} */ (document.querySelector("input[name=score]:checked"));
   if (!picked || !current) {
     $("survey-status").textContent = "請先選擇分數。";
     return;
@@ -59,3 +61,5 @@ for (const [score, label] of SCALE) {
 }
 $("lookup").addEventListener("submit", lookup);
 $("survey").addEventListener("submit", survey);
+
+export {}; // an ES module (loaded with type="module")

@@ -1,7 +1,9 @@
+// @ts-check
 // Cases (後送案件) shared by the agency page and the supervisor's 後送案件 tab: the case list with
 // status and deadline badges, the case record (表1) with its history, the actions the role may
 // take in the case's status, and the notifications list. Server text is set with textContent only.
 
+import { loadCatalog } from "./shell.js";
 import { ApiError, el } from "./staff.js";
 
 export const STATUS = {
@@ -76,6 +78,8 @@ function agencySelect(agencies, current) {
 /**
  * Mount the case board in ``root``. ``role`` is "supervisor" or "agency"; ``api`` is staff.js's
  * apiClient. Returns {refresh} (the supervisor tab calls it when the tab is shown).
+ * @param {HTMLElement} root
+ * @param {{ api: import("./staff.js").Api, role: string, toast?: (text: string) => void }} options
  */
 export function mountBoard(root, { api, role, toast = () => {} }) {
   ensureCss();
@@ -143,7 +147,7 @@ export function mountBoard(root, { api, role, toast = () => {} }) {
     if (agencyFilter.value) query.set("agency", agencyFilter.value);
     try {
       if (role === "supervisor" && !state.agencies.length) {
-        state.agencies = await api("/api/cases/agencies");
+        state.agencies = (await loadCatalog(api)).agencies;
         for (const name of state.agencies) agencyFilter.append(el("option", { value: name, text: name }));
       }
       state.cases = await api(`/api/cases${query.toString() ? `?${query}` : ""}`);

@@ -1,8 +1,9 @@
+// @ts-check
 // records.js: /records — the 表1 records (受理民眾案件紀錄表): search by date, number, agent, category
 // and text; open one with its transcript, wrap-up, survey and case; export CSV or Excel. Agents see
 // the chats they handled, supervisors all (the server decides). API: GET /api/records[/export|/{id}].
 
-import { startShell } from "./floor_shell.js";
+import { startFloor } from "./floor_shell.js";
 import { ApiError, el } from "./staff.js";
 
 const SENDERS = { citizen: "民眾", bot: "智能客服", agent: "客服人員", system: "系統" };
@@ -20,7 +21,7 @@ function query() {
   const params = new URLSearchParams();
   for (const [key, id] of [["date_from", "rec-from"], ["date_to", "rec-to"], ["number", "rec-number"],
     ["agent", "rec-agent"], ["category", "rec-category"], ["text", "rec-text"]]) {
-    const value = $(id).value.trim();
+    const value = /** @type {HTMLInputElement} */ ($(id)).value.trim();
     if (value) params.set(key, value);
   }
   return params;
@@ -88,7 +89,7 @@ async function download(format) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-startShell((context) => {
+startFloor((context) => {
   ctx = context;
   $("rec-form").addEventListener("submit", (event) => { event.preventDefault(); search(); });
   $("rec-csv").addEventListener("click", () => download("csv"));

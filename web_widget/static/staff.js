@@ -1,22 +1,21 @@
-// Shared by the staff pages (agent console, engineer page): DOM building and the login session.
+// @ts-check
+// Shared by the staff pages: the login session, the login request and the JSON API caller.
+// (DOM building lives in dom.js, shared with the citizen widget; re-exported here.)
 
-/** Build an element: props.text sets textContent (never HTML), on* props add listeners. */
-export function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "text") node.textContent = value;
-    else if (key === "className") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
-  return node;
-}
+export { el } from "./dom.js";
 
-/** The login session ({token, role, username}) of one page, kept in sessionStorage. */
+/**
+ * @typedef {{ token: string, username: string, role: string }} Session
+ * @typedef {(path: string, options?: { method?: string, body?: unknown }) => Promise<any>} Api
+ */
+
+/**
+ * The login session ({token, role, username}) of one page, kept in sessionStorage.
+ * @param {string} key
+ */
 export function sessionStore(key) {
   return {
+    /** @returns {Session | null} */
     load() {
       try {
         const raw = JSON.parse(sessionStorage.getItem(key) || "null");
@@ -25,6 +24,7 @@ export function sessionStore(key) {
         return null;
       }
     },
+    /** @param {Session | null} value */
     save(value) {
       if (value) sessionStorage.setItem(key, JSON.stringify(value));
       else sessionStorage.removeItem(key);
@@ -32,8 +32,13 @@ export function sessionStore(key) {
   };
 }
 
-/** POST /auth/login. Resolves to the session {token, username, role}, or null for wrong
- * credentials; throws on any other failure. */
+/**
+ * POST /auth/login. Resolves to the session {token, username, role}, or null for wrong
+ * credentials; throws on any other failure.
+ * @param {string} username
+ * @param {string} password
+ * @returns {Promise<Session | null>}
+ */
 export async function requestLogin(username, password) {
   const response = await fetch("/auth/login", {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
@@ -46,6 +51,7 @@ export async function requestLogin(username, password) {
 
 /** An HTTP error from the API; ``detail`` is the server's message when it sent one. */
 export class ApiError extends Error {
+  /** @param {number} status @param {any} detail */
   constructor(status, detail) {
     super(`HTTP ${status}`);
     this.status = status;
@@ -53,10 +59,16 @@ export class ApiError extends Error {
   }
 }
 
-/** A JSON API caller bound to a page's login: ``api(path, {method, body})``. ``onAuthLost(status)``
- * runs on 401/403 (the page shows its login again). Status 0 means the server was unreachable. */
+/**
+ * A JSON API caller bound to a page's login: ``api(path, {method, body})``. ``onAuthLost(status)``
+ * runs on 401/403 (the page shows its login again). Status 0 means the server was unreachable.
+ * @param {() => string} getToken
+ * @param {(status: number) => void} onAuthLost
+ * @returns {Api}
+ */
 export function apiClient(getToken, onAuthLost) {
-  return async function api(path, { method = "GET", body } = {}) {
+  return async function api(path, { method = "GET", body = undefined } = {}) {
+    /** @type {Record<string, string>} */
     const headers = { Authorization: `Bearer ${getToken() || ""}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
@@ -74,35 +86,4 @@ export function apiClient(getToken, onAuthLost) {
     if (!response.ok) throw new ApiError(response.status, data ? data.detail : null);
     return data;
   };
-}
-
-/** Wire a staff page's login form (ids login-form, login-username, login-password, login-error)
- * for one role (or a list of roles): ``onLogin(session)`` runs after a successful login with that role. */
-export function bindLoginForm({ role, wrongRole }, onLogin) {
-  const form = document.getElementById("login-form");
-  const username = document.getElementById("login-username");
-  const password = document.getElementById("login-password");
-  const error = document.getElementById("login-error");
-  const fail = (text) => {
-    error.textContent = text;
-    error.hidden = false;
-  };
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const name = username.value.trim();
-    if (!name || !password.value) {
-      fail("請輸入帳號與密碼。");
-      return;
-    }
-    try {
-      const body = await requestLogin(name, password.value);
-      if (body === null) return fail("帳號或密碼錯誤，請再試一次。");
-      if (Array.isArray(role) ? !role.includes(body.role) : body.role !== role) return fail(wrongRole);
-      password.value = "";
-      error.hidden = true;
-      onLogin(body);
-    } catch {
-      fail("無法連線到伺服器，請稍後再試。");
-    }
-  });
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // supervisor_agencies.js: the 機關 tab of /supervisor. Agencies as data (GET/PATCH/POST /api/agencies):
 // contact person, e-mail, extension, active. A case's escalation is e-mailed to its agency's contact;
 // 財政部國庫署's address receives the closing notices. Text is set with textContent only.

@@ -1,3 +1,4 @@
+// @ts-check
 // supervisor_cases.js: the 後送案件 tab of /supervisor — every case with status and deadline
 // badges; edit and approve drafts, dispatch and re-dispatch, close (with the general-answer box
 // that turns the answer into a KB draft), run the deadline check, and the supervisor's notifications.

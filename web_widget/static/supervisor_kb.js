@@ -1,3 +1,4 @@
+// @ts-check
 // 知識庫維護 tab of /supervisor: the review queue (drafts and pending edits with a before/after
 // view), search and edit, approve (a new revision, live at once, announced to agents) or reject,
 // each entry's revision history, and who acknowledged which announcement.
@@ -14,6 +15,7 @@ const FIELDS = [
 const STATUS = { approved: "已上線", draft: "草稿（待審核）", rejected: "已退回" };
 
 let api = null;
+/** @type {(text: string) => void} */
 let toast = () => {};
 const ui = {};
 let entries = [];

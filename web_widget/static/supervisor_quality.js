@@ -1,3 +1,4 @@
+// @ts-check
 // supervisor_quality.js: the 品質抽測 tab of /supervisor. Pick a month and an agent, draw random
 // closed chats, read a transcript, tick the seed's etiquette checklist (pre-filled from the server's
 // pre-check, which the supervisor confirms or changes), save; the month's scores are listed below

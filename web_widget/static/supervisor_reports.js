@@ -1,3 +1,4 @@
+// @ts-check
 // supervisor_reports.js: the 月報表 tab of /supervisor. A month picker, figure cards, Chart.js charts
 // (window.Chart, static/vendor/chart.umd.js) and, for every chart, a table with the same numbers.
 // Figures come from GET /api/reports/monthly; their labels and definitions from

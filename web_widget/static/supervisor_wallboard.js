@@ -1,3 +1,4 @@
+// @ts-check
 // supervisor_wallboard.js: the 即時看板 tab — the floor pushed live over /ws/wallboard (the token in
 // the subprotocol list, never the URL): waiting now, longest wait, agents by state, today's answer
 // speed in the seed's bands (≤7 s / ≤15 s / ≤31 s / >31 s), abandonment, satisfaction, open callbacks.
