@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import model_store  # noqa: E402
-from bot.cli import train_model  # noqa: E402
+from bot.training import train_model  # noqa: E402
 from bot.evaluate import read_eval_file  # noqa: E402
-from handoff import review  # noqa: E402
+from handoff.engineering import review  # noqa: E402
 
 
 def main() -> None:

@@ -1,8 +1,11 @@
-"""NLU commands: ``hotline train``, ``hotline test``, ``hotline nlu parse``, ``hotline shell``."""
+"""NLU commands: ``hotline train``, ``hotline test``, ``hotline nlu parse``.
+
+``hotline shell`` needs the KB and lives in kb_sync/cli.py; ``hotline rollback`` is part of the
+engineer's loop (handoff/engineering/cli.py).
+"""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -11,8 +14,10 @@ import click
 
 from bot import model_store
 from bot.evaluate import evaluate, format_report, read_eval_file
-from bot.pipeline import Pipeline, PipelineConfig
-from bot.training_data import load_training_data
+from bot.pipeline import Pipeline
+from bot.training import train_model
+
+__all__ = ["COMMANDS", "load_model", "train_model"]  # train_model: kept importable from here
 
 
 def _settings(ctx: click.Context) -> Any:
@@ -28,30 +33,6 @@ def load_model(ctx: click.Context, model: Path | None) -> Pipeline:
     return pipeline
 
 
-def train_model(config_path: Path, nlu_dir: Path, models_dir: Path, echo: bool = True) -> Path:
-    """Train from config + nlu_data into a new version directory; returns it."""
-    from tqdm import tqdm
-
-    config = PipelineConfig.read(config_path)
-    data = load_training_data(nlu_dir)
-    pipeline = Pipeline.from_config(config)
-    with tqdm(total=len(pipeline.components), desc="training", unit="step", disable=not echo,
-              file=sys.stderr) as bar:
-        def progress(name: str) -> None:
-            bar.set_postfix_str(name)
-            bar.update(1)
-
-        seconds = pipeline.train(data, progress)
-    version = model_store.new_version()
-    pipeline.meta["version"] = version
-    out = models_dir / version
-    pipeline.persist(out)
-    model_store.publish(models_dir, out)  # HOTLINE_MODEL_STORE=database: stored for every process
-    if echo:
-        click.echo(f"trained {len(data.examples)} intents from {len(data)} examples in {seconds:.1f}s → {out}")
-    return out
-
-
 @click.command("train")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Pipeline config (default: config.yml).")
 @click.option("--data", "nlu_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), help="Training data dir.")
@@ -61,7 +42,7 @@ def train(ctx: click.Context, config_path: Path | None, nlu_dir: Path | None, mo
     """Train a new model version from nlu_data/ with config.yml (does not deploy it)."""
     s = _settings(ctx)
     train_model(config_path or s.path(s.config_path), nlu_dir or s.path(s.nlu_data),
-                models_dir or s.path(s.models_dir))
+                models_dir or s.path(s.models_dir), say=click.echo)
 
 
 @click.command("test")
@@ -124,35 +105,4 @@ def parse(ctx: click.Context, input_path: Path, output_path: Path, model: Path |
     click.echo(f"parsed {len(results)} texts → {output_path}")
 
 
-@click.command("shell")
-@click.option("--model", type=click.Path(path_type=Path, exists=True, file_okay=False), help="Model directory (default: deployed).")
-@click.pass_context
-def shell(ctx: click.Context, model: Path | None) -> None:
-    """Talk to the NLU in the terminal: each line shows the intent, confidence and KB answer."""
-    from kb_sync.store import KnowledgeBase
-
-    pipeline = load_model(ctx, model)
-    kb = KnowledgeBase(_settings(ctx).kb_db)
-    click.echo("輸入問題（Ctrl-D 結束）")
-    for line in sys.stdin:
-        text = line.strip()
-        if not text:
-            continue
-        result = pipeline.parse(text)
-        top = result["intent_ranking"][:3]
-        click.echo(f"  intent: {result['intent']['name']} ({result['intent']['confidence']:.2f})"
-                   f"{'  fallback: ' + str(result['fallback_reason']) if result['fallback'] else ''}")
-        click.echo("  ranking: " + ", ".join(f"{r['name']} {r['confidence']:.2f}" for r in top))
-        entry = kb.get(result["intent"]["name"]) if not result["fallback"] else None
-        if entry:
-            click.echo(f"  answer: {entry['answer']}")
-
-
-@click.command("rollback")
-@click.pass_context
-def rollback(ctx: click.Context) -> None:
-    """Re-deploy the previously deployed model version."""
-    click.echo(f"rolled back to {model_store.rollback(_settings(ctx).path(_settings(ctx).models_dir))}")
-
-
-COMMANDS = [train, test, nlu, shell, rollback]
+COMMANDS = [train, test, nlu]

@@ -5,11 +5,11 @@ import click
 
 from bot.cli import COMMANDS as NLU_COMMANDS
 from handoff.cases.cli import COMMANDS as CASE_COMMANDS
+from handoff.engineering.cli import COMMANDS as ENGINEERING_COMMANDS
 from handoff.reports.cli import COMMANDS as REPORT_COMMANDS
-from handoff.review_cli import COMMANDS as REVIEW_COMMANDS
-from handoff.storage.cli import COMMANDS as DB_COMMANDS
 from handoff.settings import get_settings
-from kb_sync.cli import kb
+from handoff.storage.cli import COMMANDS as DB_COMMANDS
+from kb_sync.cli import COMMANDS as KB_COMMANDS
 
 
 class HotlineGroup(click.Group):
@@ -134,7 +134,7 @@ def user_passwd(settings, username: str, password: str) -> None:  # type: ignore
     click.echo(f"password changed for {username}; their open sessions were logged out")
 
 
-for command in [*NLU_COMMANDS, *REVIEW_COMMANDS, *CASE_COMMANDS, *REPORT_COMMANDS, *DB_COMMANDS, kb]:
+for command in [*NLU_COMMANDS, *ENGINEERING_COMMANDS, *CASE_COMMANDS, *REPORT_COMMANDS, *DB_COMMANDS, *KB_COMMANDS]:
     main.add_command(command)
 
 

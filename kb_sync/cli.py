@@ -1,12 +1,14 @@
-"""``hotline kb``: import, lint, export."""
+"""``hotline kb``: import, lint, export; ``hotline shell``: the NLU with the KB's answers."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from bot.cli import load_model
 from kb_sync.errors import KBChangedError, KBFileError
 from kb_sync.export import export_kb
 from kb_sync.lint import lint
@@ -168,3 +170,28 @@ def adopt_file(settings: Any, path: Path | None) -> None:
     click.echo(f"adopted {path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()) +
                f" — revision {store.version()}; the file can be deleted")
 
+
+
+@click.command("shell")
+@click.option("--model", type=click.Path(path_type=Path, exists=True, file_okay=False), help="Model directory (default: deployed).")
+@click.pass_context
+def shell(ctx: click.Context, model: Path | None) -> None:
+    """Talk to the NLU in the terminal: each line shows the intent, confidence and KB answer."""
+    pipeline = load_model(ctx, model)
+    kb = _kb(ctx.obj)
+    click.echo("輸入問題（Ctrl-D 結束）")
+    for line in sys.stdin:
+        text = line.strip()
+        if not text:
+            continue
+        result = pipeline.parse(text)
+        top = result["intent_ranking"][:3]
+        click.echo(f"  intent: {result['intent']['name']} ({result['intent']['confidence']:.2f})"
+                   f"{'  fallback: ' + str(result['fallback_reason']) if result['fallback'] else ''}")
+        click.echo("  ranking: " + ", ".join(f"{r['name']} {r['confidence']:.2f}" for r in top))
+        entry = kb.get(result["intent"]["name"]) if not result["fallback"] else None
+        if entry:
+            click.echo(f"  answer: {entry['answer']}")
+
+
+COMMANDS = [kb, shell]

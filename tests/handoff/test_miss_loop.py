@@ -13,7 +13,7 @@ import yaml
 from bot import model_store
 from bot.evaluate import EvalRow
 from bot.pipeline import Pipeline
-from handoff import review
+from handoff.engineering import review
 from tests.chat_client import Agent, Citizen, login
 from tests.conftest import DEV_SET, OPEN_CLOCK
 from tests.projects import private_project
@@ -138,7 +138,7 @@ def test_unknown_or_outside_model_versions_are_404(server: str, version: str) ->
 
 def test_gate_refuses_a_candidate_that_breaks_a_question(project: Path, tmp_path: Path) -> None:
     """A model trained without the ATM examples breaks an ATM question the deployed model answers."""
-    from bot.cli import train_model
+    from bot.training import train_model
     from bot.training_data import load_training_data, write_nlu_file
 
     data = load_training_data(project / "nlu_data")

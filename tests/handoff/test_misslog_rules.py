@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from handoff.storage.database import Database
-from handoff.storage.misslog import MissLog
+from handoff.engineering.misslog import MissLog
 from handoff.storage.store import SQLConversationStore
 
 

@@ -1,4 +1,4 @@
-"""``hotline misses …``, ``hotline compare``, ``hotline match-rate``: the engineer's loop in the CLI."""
+"""``hotline misses …``, ``compare``, ``deploy``, ``rollback``, ``match-rate``: the engineer's loop in the CLI."""
 from __future__ import annotations
 
 import asyncio
@@ -13,9 +13,9 @@ from bot import model_store
 from bot.clustering import embedder
 from bot.intents import CONVERSATION_INTENTS
 from bot.pipeline import Pipeline
-from handoff import review
+from handoff.engineering import review
+from handoff.engineering.misslog import MissLog
 from handoff.storage.database import Database
-from handoff.storage.misslog import MissLog
 from kb_sync.store import KnowledgeBase
 
 
@@ -163,6 +163,13 @@ def deploy(settings: Any, version: str | None, force: bool, reason: str | None) 
     click.echo(f"deployed {version}" + (f" (previous: {previous}; 'hotline rollback' restores it)" if previous else ""))
 
 
+@click.command("rollback")
+@click.pass_obj
+def rollback(settings: Any) -> None:
+    """Re-deploy the previously deployed model version."""
+    click.echo(f"rolled back to {review.rollback(settings.path(settings.models_dir))}")
+
+
 @click.command("match-rate")
 @click.option("--period", type=click.Choice(["day", "month"]), default="day", show_default=True)
 @click.pass_obj
@@ -175,4 +182,4 @@ def match_rate(settings: Any, period: str) -> None:
                    f"  (person requests {row['person_requests']})")
 
 
-COMMANDS = [misses, compare, deploy, match_rate]
+COMMANDS = [misses, compare, deploy, rollback, match_rate]
