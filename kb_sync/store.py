@@ -192,7 +192,7 @@ class KnowledgeBase:
         with self.begin() as conn:
             revision = int(conn.execute(insert(kb_revisions).values(
                 created_at=now, source=source[:200], author=author, note="", added=len(diff.added),
-                changed=len(diff.changed), removed=len(diff.removed))).inserted_primary_key[0])
+                changed=len(diff.changed), removed=len(diff.removed)).returning(kb_revisions.c.id)).scalar_one())
             history = []
             for action, ids in (("added", diff.added), ("changed", diff.changed)):
                 for entry_id in ids:

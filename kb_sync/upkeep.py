@@ -190,7 +190,8 @@ def approve(kb: KnowledgeBase, entry_id: str, reviewer: str, note: str = "",
         revision = int(conn.execute(insert(kb_revisions).values(
             created_at=now, source="kb upkeep", author=reviewer,
             note=f"{entry_id} {text}" + (f"：{note}" if note else ""),
-            added=int(action == "added"), changed=int(action == "changed"), removed=0)).inserted_primary_key[0])
+            added=int(action == "added"), changed=int(action == "changed"), removed=0)
+            .returning(kb_revisions.c.id)).scalar_one())
         upsert(conn, {"id": entry_id, **after, "status": "approved", "revision": revision, "updated_at": now})
         conn.execute(insert(kb_entry_history).values(revision=revision, entry_id=entry_id, action=action, **after))
         decision = {"status": "approved", "reviewed_by": reviewer, "reviewed_at": now, "revision": revision,

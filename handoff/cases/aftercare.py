@@ -33,7 +33,7 @@ SURVEYABLE = ("replied", "closed")
 NUMBER = re.compile(r"^\d{7}-\d{4}$")
 
 
-def last4(case: Mapping[str, Any]) -> str:
+def last4(case: Mapping[Any, Any]) -> str:
     """The last 4 digits of the citizen's phone (or of the free-text contact when no phone was kept)."""
     for value in (case.get("citizen_phone"), case.get("citizen_contact")):
         found = re.sub(r"\D", "", value or "")

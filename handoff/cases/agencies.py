@@ -13,7 +13,7 @@ from typing import Any
 
 def agencies(entries: Iterable[Mapping[str, Any]]) -> list[str]:
     """Every agency the KB names, most entries first."""
-    counts = Counter(e.get("agency") for e in entries if e.get("agency"))
+    counts = Counter(str(e["agency"]) for e in entries if e.get("agency"))
     return [name for name, _ in counts.most_common()]
 
 

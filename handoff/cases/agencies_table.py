@@ -81,17 +81,6 @@ class AgencyBook:
             pass
         self._seeded = True
 
-    async def list(self, active_only: bool = False) -> list[dict[str, Any]]:
-        await self.ensure()
-
-        def q(c: Connection) -> list[dict[str, Any]]:
-            query = select(agencies).order_by(agencies.c.name)
-            if active_only:
-                query = query.where(agencies.c.active.is_(True))
-            return [dict(r._mapping) for r in c.execute(query)]
-
-        return await self.db.read(q)
-
     async def names(self) -> list[str]:
         return [a["name"] for a in await self.list(active_only=True)]
 
@@ -140,3 +129,15 @@ class AgencyBook:
             return dict(c.execute(select(agencies).where(agencies.c.name == name)).one()._mapping)
 
         return await self.db.write(write)
+
+    # Last in the class: the method's name would shadow the builtin in the annotations after it.
+    async def list(self, active_only: bool = False) -> list[dict[str, Any]]:
+        await self.ensure()
+
+        def q(c: Connection) -> list[dict[str, Any]]:
+            query = select(agencies).order_by(agencies.c.name)
+            if active_only:
+                query = query.where(agencies.c.active.is_(True))
+            return [dict(r._mapping) for r in c.execute(query)]
+
+        return await self.db.read(q)

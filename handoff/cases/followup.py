@@ -116,7 +116,7 @@ class CitizenNotifier:
         text = notice_text(case, kind, self.mail.public_url, channel == "sms")
         row = {"case_id": case["id"], "channel": channel, "address_masked": mask(str(address)), "kind": kind,
                "text": text, "created_at": at}
-        row["id"] = c.execute(insert(citizen_notices).values(row)).inserted_primary_key[0]
+        row["id"] = c.execute(insert(citizen_notices).values(row).returning(citizen_notices.c.id)).scalar_one()
         return [{**row, "address": str(address), "number": case.get("number")}]
 
     def deliver(self, rows: list[dict[str, Any]]) -> None:

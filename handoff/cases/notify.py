@@ -86,7 +86,7 @@ class Notifier:
             if user["username"] == exclude:
                 continue
             row = {"username": user["username"], "case_id": case["id"], "kind": kind, "text": text, "created_at": at}
-            row["id"] = conn.execute(insert(notifications).values(row)).inserted_primary_key[0]
+            row["id"] = conn.execute(insert(notifications).values(row).returning(notifications.c.id)).scalar_one()
             out.append({**row, "role": user["role"], "address": address_of(user), "number": case.get("number")})
         return out
 

@@ -1,9 +1,8 @@
 """CaseService: every case operation over the Database, with its checks, audit trail and
 notifications, each change in one transaction.
 
-Who sees what: supervisors every case; an agency user only cases dispatched to their own agency
-(another agency's case is "not found", so its existence is not revealed); an agent only the cases
-they recorded. Who does what is in ``lifecycle.ACTIONS``; deadlines in ``deadlines``.
+Who sees what is in ``actors``; who does what in ``lifecycle.ACTIONS``; deadlines in ``deadlines``
+and their sweep in ``sweep``; the staff's notifications in ``inbox``.
 """
 from __future__ import annotations
 
@@ -11,72 +10,30 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, insert, select, update
 
 from handoff.cases import agencies, deadlines, followup, lifecycle
+from handoff.cases.actors import AGENCY_VISIBLE, Actor, case_number_prefix, local_time, not_found, visible
 from handoff.cases.aftercare import Aftercare
 from handoff.cases.agencies_table import TREASURY, AgencyBook, contact_email
 from handoff.cases.followup import CitizenNotifier
+from handoff.cases.inbox import NotificationInbox
 from handoff.cases.lifecycle import CaseError
 from handoff.cases.notify import AGENCY, SUPERVISORS, Notifier
+from handoff.cases.sweep import DeadlineSweep, record_event
 from handoff.storage.database import Database
-from handoff.storage.schema import (
-    agency_members,
-    callbacks,
-    case_events,
-    cases,
-    conversations,
-    messages,
-    notifications,
-    wrapups,
-)
+from handoff.storage.schema import agency_members, callbacks, case_events, cases, conversations, messages, wrapups
 
-log = logging.getLogger(__name__)
-TAIPEI = ZoneInfo("Asia/Taipei")
+__all__ = ["AGENCY_VISIBLE", "Actor", "CaseService", "case_number_prefix", "local_time", "visible"]
+
 EDITABLE = ("citizen_name", "citizen_contact", "summary", "category", "agency", "urgency")
 LIMITS = {"citizen_name": 100, "citizen_contact": 100, "summary": 2000, "category": 100, "agency": 100}
-AGENCY_VISIBLE = ("dispatched", "accepted", "returned", "replied", "closed")
-SWEPT = ("dispatched", "accepted", "replied")
+log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    role: str  # agent | supervisor | agency
-    agency: str | None = None
-
-
-def local_time(ts: float | None) -> str:
-    """Epoch seconds as Asia/Taipei wall time, for notification texts."""
-    return datetime.fromtimestamp(ts, TAIPEI).strftime("%Y-%m-%d %H:%M") if ts is not None else "—"
-
-
-def case_number_prefix(ts: float) -> str:
-    """ROC year + month + day in Asia/Taipei: 2023-11-30 → 1121130."""
-    day = datetime.fromtimestamp(ts, TAIPEI)
-    return f"{day.year - 1911:03d}{day.month:02d}{day.day:02d}"
-
-
-def _not_found(case_id: int) -> CaseError:
-    return CaseError("not_found", f"case {case_id} not found (or not visible to this account)", 404)
-
-
-def visible(actor: Actor, case: Mapping[str, Any]) -> bool:
-    if actor.role == "supervisor":
-        return True
-    if actor.role == "agency":
-        return bool(actor.agency) and case["agency"] == actor.agency and case["status"] in AGENCY_VISIBLE
-    if actor.role == "agent":
-        return case["receiver"] == actor.username
-    return False
-
-
-class CaseService:
+class CaseService(DeadlineSweep, NotificationInbox):
     def __init__(self, db: Database, notifier: Notifier, kb: Any = None,
                  kb_entries: Callable[[], Mapping[str, Mapping[str, Any]]] = dict,
                  now: Callable[[], float] = time.time, citizens: CitizenNotifier | None = None) -> None:
@@ -93,24 +50,6 @@ class CaseService:
                                 if case["status"] == "dispatched" and case.get("dispatched_at") else None)
         return out
 
-    async def list(self, actor: Actor, status: str | None = None, agency: str | None = None) -> list[dict[str, Any]]:
-        def q(c: Connection) -> list[Any]:
-            query = select(cases).order_by(cases.c.id.desc())
-            if actor.role == "agency":
-                query = query.where(cases.c.agency == actor.agency, cases.c.status.in_(AGENCY_VISIBLE))
-            elif actor.role == "agent":
-                query = query.where(cases.c.receiver == actor.username)
-            elif actor.role != "supervisor":
-                raise CaseError("forbidden", "cases are for agents, supervisors and agency users", 403)
-            if status:
-                query = query.where(cases.c.status == status)
-            if agency:
-                query = query.where(cases.c.agency == agency)
-            return list(c.execute(query))
-
-        now = self.now()
-        return [self.public(dict(r._mapping), now) for r in await self.db.read(q)]
-
     async def get(self, actor: Actor, case_id: int) -> dict[str, Any]:
         def q(c: Connection) -> tuple[Any, list[Any]]:
             row = c.execute(select(cases).where(cases.c.id == case_id)).first()
@@ -120,7 +59,7 @@ class CaseService:
 
         row, events = await self.db.read(q)
         if row is None or not visible(actor, row._mapping):
-            raise _not_found(case_id)
+            raise not_found(case_id)
         return {**self.public(dict(row._mapping)), "events": [dict(e._mapping) for e in events]}
 
     async def known_agencies(self) -> list[str]:
@@ -250,8 +189,8 @@ class CaseService:
             row = {**values, "number": number, "status": "draft", "conversation_id": conversation_id,
                    "callback_id": callback_id, "receiver": actor.username, "received_at": now, "consent": True,
                    "general_answer": False, "reminders": 0, "created_at": now, "updated_at": now}
-            row["id"] = c.execute(insert(cases).values(row)).inserted_primary_key[0]
-            self._event(c, row["id"], now, actor.username, "created", f"{number} → {row['agency']}")
+            row["id"] = c.execute(insert(cases).values(row).returning(cases.c.id)).scalar_one()
+            record_event(c, row["id"], now, actor.username, "created", f"{number} → {row['agency']}")
             sent = self.notifier.add(c, row, "created", f"新的後送案件 {number}（{row['agency']}）待核准："
                                      f"{row['summary'][:40]}", [SUPERVISORS], now)
             return row, sent
@@ -367,7 +306,7 @@ class CaseService:
         def write(c: Connection) -> None:
             now = self.now()
             c.execute(update(cases).where(cases.c.id == case["id"]).values(kb_draft_id=draft_id, updated_at=now))
-            self._event(c, case["id"], now, case["closed_by"], "kb_draft", draft_id)
+            record_event(c, case["id"], now, case["closed_by"], "kb_draft", draft_id)
 
         await self.db.write(write)
         return {**case, "kb_draft_id": draft_id}
@@ -383,14 +322,14 @@ class CaseService:
         def write(c: Connection) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             row = c.execute(select(cases).where(cases.c.id == case_id).with_for_update()).first()
             if row is None or not visible(actor, row._mapping):
-                raise _not_found(case_id)
+                raise not_found(case_id)
             case = dict(row._mapping)
             spec = lifecycle.check(action, case["status"], actor.role)
             now = self.now()
             values = {**change(case, now), "status": spec.target, "updated_at": now}
             c.execute(update(cases).where(cases.c.id == case_id).values(values))
             case.update(values)
-            self._event(c, case_id, now, actor.username, action, note)
+            record_event(c, case_id, now, actor.username, action, note)
             sent = []
             for kind, text, audiences in (tell(case) if tell else []):
                 sent += self.notifier.add(c, case, kind, text, audiences, now, exclude=actor.username)
@@ -404,83 +343,21 @@ class CaseService:
         self.citizens.deliver(told)
         return self.public(case)
 
-    @staticmethod
-    def _event(c: Connection, case_id: int, at: float, actor: str, action: str, note: str | None) -> None:
-        c.execute(insert(case_events).values(case_id=case_id, at=at, actor=actor, action=action, note=note))
-
-    # ---- deadlines --------------------------------------------------------------------------
-    async def sweep(self) -> dict[str, int]:
-        """Send the reminders and escalations due now (``deadlines`` has the rules). Idempotent:
-        a second sweep at the same ``now`` sends nothing."""
-        ids = await self.db.read(lambda c: [r[0] for r in c.execute(
-            select(cases.c.id).where(cases.c.status.in_(SWEPT)).order_by(cases.c.id))])
-        totals = {"checked": len(ids), "reminders": 0, "overdue": 0, "escalations": 0}
-        for case_id in ids:
-            steps, sent = await self.db.write(lambda c, case_id=case_id: self._sweep_case(c, case_id))
-            self.notifier.deliver(sent)
-            for step in steps:
-                key = "escalations" if step.stage == "escalate" else "overdue" if step.overdue else "reminders"
-                totals[key] += 1
-        return totals
-
-    def _sweep_case(self, c: Connection, case_id: int) -> tuple[list[deadlines.Step], list[dict[str, Any]]]:
-        row = c.execute(select(cases).where(cases.c.id == case_id).with_for_update()).first()
-        if row is None:
-            return [], []
-        case = dict(row._mapping)
-        taken = {e.note.split(" ", 1)[0]: e.at for e in c.execute(
-            select(case_events.c.note, case_events.c.at).where(
-                case_events.c.case_id == case_id, case_events.c.action.in_(("reminder", "escalated"))))
-            if e.note}
-        now = self.now()
-        steps = list(deadlines.due_steps(case, taken, now))
-        sent: list[dict[str, Any]] = []
-        for step in steps:
-            rule = deadlines.RULES[step.deadline]
-            due = local_time(step.due)
-            if step.stage == "before":
-                kind, audiences = "reminder", [AGENCY]
-                text = f"提醒：案件 {case['number']} 的{rule.label}期限為 {due}，即將到期。"
-            elif step.overdue:
-                count = step.stage.rsplit("-", 1)[1]
-                kind, audiences = "overdue", [AGENCY]
-                text = f"催辦第 {count} 次：案件 {case['number']} 的{rule.label}期限 {due} 已過，請儘速辦理。"
-                case["reminders"] = (case["reminders"] or 0) + 1
-            else:
-                kind, audiences = "escalated", [SUPERVISORS, AGENCY]
-                text = f"案件 {case['number']}（{case['agency']}）經催辦兩次仍未{rule.label}（期限 {due}），已陳報督導。"
-                case["escalated_at"] = case.get("escalated_at") or now
-            self._event(c, case_id, now, "system", "escalated" if kind == "escalated" else "reminder",
-                        f"{step.key} {text}")
-            sent += self.notifier.add(c, case, kind, text, audiences, now)
-            if kind == "escalated":  # and to the agency's designated contact (the agencies table)
-                sent += self.notifier.external(case, kind, text, contact_email(c, case["agency"]), now)
-        if steps:
-            c.execute(update(cases).where(cases.c.id == case_id).values(
-                reminders=case["reminders"], escalated_at=case.get("escalated_at")))
-        return steps, sent
-
-    # ---- notifications ----------------------------------------------------------------------
-    async def notifications(self, actor: Actor, unread_only: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+    # Last in the class: the method's name would shadow the builtin in the annotations after it.
+    async def list(self, actor: Actor, status: str | None = None, agency: str | None = None) -> list[dict[str, Any]]:
         def q(c: Connection) -> list[Any]:
-            query = (select(notifications, cases.c.number)
-                     .join(cases, cases.c.id == notifications.c.case_id, isouter=True)
-                     .where(notifications.c.username == actor.username)
-                     .order_by(notifications.c.id.desc()).limit(limit))
-            if unread_only:
-                query = query.where(notifications.c.read_at.is_(None))
+            query = select(cases).order_by(cases.c.id.desc())
+            if actor.role == "agency":
+                query = query.where(cases.c.agency == actor.agency, cases.c.status.in_(AGENCY_VISIBLE))
+            elif actor.role == "agent":
+                query = query.where(cases.c.receiver == actor.username)
+            elif actor.role != "supervisor":
+                raise CaseError("forbidden", "cases are for agents, supervisors and agency users", 403)
+            if status:
+                query = query.where(cases.c.status == status)
+            if agency:
+                query = query.where(cases.c.agency == agency)
             return list(c.execute(query))
 
-        return [dict(r._mapping) for r in await self.db.read(q)]
-
-    async def mark_read(self, actor: Actor, ids: list[int] | None = None) -> int:
-        """Mark the actor's notifications read (all unread ones when ``ids`` is empty)."""
-        def write(c: Connection) -> int:
-            query = update(notifications).where(notifications.c.username == actor.username,
-                                                notifications.c.read_at.is_(None))
-            if ids:
-                query = query.where(notifications.c.id.in_(ids))
-            return int(c.execute(query.values(read_at=self.now())).rowcount)
-
-        return await self.db.write(write)
-
+        now = self.now()
+        return [self.public(dict(r._mapping), now) for r in await self.db.read(q)]

@@ -38,7 +38,8 @@ class MissLog:
     async def record(self, conversation_id: str, citizen_seq: int, reply_seq: int | None, text: str,
                      parse: dict[str, Any], answered: bool, model_version: str | None) -> int:
         reason = parse.get("fallback_reason")
-        top = parse["intent_ranking"][0] if parse.get("intent_ranking") else {"name": None, "confidence": 0.0}
+        top: dict[str, Any] = (parse["intent_ranking"][0] if parse.get("intent_ranking")
+                              else {"name": None, "confidence": 0.0})
         question = is_question(top["name"] or "", reason, text)
         miss = question and not answered and reason is not None
         row = {"conversation_id": conversation_id, "citizen_seq": citizen_seq, "reply_seq": reply_seq,
@@ -59,7 +60,7 @@ class MissLog:
                     c.execute(update(turns).where(turns.c.id == last, turns.c.miss,
                                                   turns.c.fallback_reason.in_(("low_confidence", "ambiguous")))
                               .values(miss_reason="suggestions_ignored"))
-            return int(c.execute(insert(turns).values(row)).inserted_primary_key[0])
+            return int(c.execute(insert(turns).values(row).returning(turns.c.id)).scalar_one())
 
         return await self.db.write(write)
 

@@ -132,12 +132,12 @@ def deploy_checked(models_dir: Path, candidate: str, comparison: Comparison | No
         if not reason or not reason.strip():
             raise ReviewError("forcing a refused deploy needs a reason", 409, comparison)
     previous = model_store.deploy(models_dir, candidate)
+    gate = comparison.as_dict() if comparison else {}
     entry = {"at": time.time(), "version": candidate, "previous": previous, "by": who, "forced": bool(force),
-             "reason": reason, "gate": comparison.as_dict() if comparison else None}
+             "reason": reason, "gate": {k: v for k, v in gate.items() if k in ("candidate", "deployed", "allowed",
+                                                                              "reasons")}}
     with (models_dir / "deploy_log.jsonl").open("a", encoding="utf-8") as log:
-        log.write(json.dumps({**entry, "gate": {k: v for k, v in (entry["gate"] or {}).items()
-                                                 if k in ("candidate", "deployed", "allowed", "reasons")}},
-                             ensure_ascii=False) + "\n")
+        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
     return previous
 
 
