@@ -41,11 +41,11 @@ def report(settings, day: str | None, week: str | None, month: str | None, year:
     """The supervisor's report for a day, week, month or year: chats, match rate, person requests,
     waits, satisfaction, cases and agency scores, special cases, comments, quality. Give exactly one
     of --day, --week, --month, --year."""
-    from handoff.storage.clock_anchor import shared_clock
     from handoff.reports.export import render, to_csv, to_json
     from handoff.reports.figures import ReportError
     from handoff.reports.monthly import period_report
     from handoff.reports.periods import period
+    from handoff.storage.clock_anchor import shared_clock
     from handoff.storage.database import Database
 
     given = [(kind, value) for kind, value in zip(CADENCES, (day, week, month, year)) if value]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from handoff.reports.figures import TIMEZONE, ReportError
@@ -62,7 +63,7 @@ def period(kind: str, value: str, timezone: str = TIMEZONE) -> Period:
     return Period(kind, label, first, last, start, end)
 
 
-def _bad() -> object:
+def _bad() -> NoReturn:
     raise ValueError("bad form")
 
 
