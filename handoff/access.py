@@ -24,10 +24,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import HTTPException, Request
-from starlette.requests import HTTPConnection
+from fastapi import HTTPException, Request, WebSocket
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
+from starlette.requests import HTTPConnection
 
 from handoff.auth import staff_for_token
 from handoff.security import oversized_ints
@@ -180,21 +180,43 @@ async def current_staff(request: Request) -> dict[str, Any]:
         return cached
     header = request.headers.get("authorization") or ""
     token = header.removeprefix("Bearer ").strip()
-    hub = request.app.state.hub
-    user = await staff_for_token(hub.store.db, token, clock_of(request.app)) if token else None
+    services = request.app.state.services
+    user = await staff_for_token(services.db, token, services.clock) if token else None
     if user is None:
         raise HTTPException(401, "staff login required", headers={"WWW-Authenticate": "Bearer"})
     request.state.staff_user = user
     return user
 
 
-def clock_of(app: Any) -> Any:
-    from bot.hours import default_clock
-
-    return getattr(app.state, "clock", None) or default_clock()
-
-
 # conversations ---------------------------------------------------------------------------------
+SUBPROTOCOL = "hotline.v1"
+BEARER = "bearer."
+
+
+def subprotocol_token(ws: WebSocket) -> str:
+    """The staff token offered as ``bearer.<token>`` among the subprotocols, or ''."""
+    for offered in ws.scope.get("subprotocols") or []:
+        if offered.startswith(BEARER):
+            return offered[len(BEARER):]
+    return ""
+
+
+async def accept_staff_socket(ws: WebSocket, roles: tuple[str, ...], refusal: str) -> dict[str, Any] | None:
+    """Accept a staff websocket whose token travels as a subprotocol (never in the URL, so in no
+    access log); close it with 4401 without a valid token and 4403 for another role."""
+    services = ws.app.state.services
+    token = subprotocol_token(ws)
+    user = await staff_for_token(services.db, token, services.clock) if token else None
+    await ws.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in (ws.scope.get("subprotocols") or []) else None)
+    if user is None:
+        await ws.close(code=4401, reason="login required")
+        return None
+    if user["role"] not in roles:
+        await ws.close(code=4403, reason=refusal)
+        return None
+    return user
+
+
 def _agent_touched(c: Connection, conversation_id: str, username: str) -> bool:
     """Assigned now, or answered in it, or wrapped it up (were assigned before a transfer)."""
     now = c.execute(select(conversations.c.id).where(conversations.c.id == conversation_id,

@@ -8,19 +8,20 @@ from fastapi import Depends, Header, HTTPException, Request
 from handoff.access import current_staff
 from handoff.hub import Hub
 from handoff.nlu_service import NLUService
+from handoff.services import Services, ServicesDep, services_of
 from handoff.settings import Settings
 
 
-def _nlu(request: Request) -> NLUService:
-    return request.app.state.nlu
+def _nlu(services: ServicesDep) -> NLUService:
+    return services.nlu
 
 
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+def _settings(services: ServicesDep) -> Settings:
+    return services.settings
 
 
-def _hub(request: Request) -> Hub:
-    return request.app.state.hub
+def _hub(services: ServicesDep) -> Hub:
+    return services.hub
 
 
 async def _staff(request: Request, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
@@ -47,12 +48,14 @@ async def _agency_or_supervisor(request: Request, user: Annotated[dict[str, Any]
         return {**user, "agency": None}
     if user["role"] != "agency":
         raise HTTPException(403, "agency users and supervisors only")
-    agency = await request.app.state.hub.store.agency_of(user["username"])
+    agency = await services_of(request).hub.store.agency_of(user["username"])
     if not agency:
         raise HTTPException(403, "this agency account has no agency assigned")
     return {**user, "agency": agency}
 
 
+__all__ = ["CurrentAgencyOrSupervisor", "CurrentEngineer", "CurrentStaff", "CurrentSupervisor", "HubDep", "NLUDep",
+           "Services", "ServicesDep", "SettingsDep"]
 NLUDep = Annotated[NLUService, Depends(_nlu)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 HubDep = Annotated[Hub, Depends(_hub)]

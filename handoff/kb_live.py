@@ -1,56 +1,71 @@
 """The live side of KB upkeep: the running server answers with approved text at once, and agents
 are told what changed (佈達) until each of them acknowledges it.
 
-``reload_kb(app)`` refreshes ``app.state.kb_entries`` *in place* (the bot's policy holds that dict's
-``get``) and rebuilds ``app.state.kb_search``. ``watch_kb(app)`` calls it whenever the KB's revision
-number moves, so a ``hotline kb import`` reaches this one (approvals also arrive as broker events).
+``LiveKB`` is the process's copy of the approved entries; an approval reloads it at once in every
+process (a ``kb_changed`` control event), and ``watch_kb`` reloads it whenever the KB's revision
+number moves without one (``hotline kb import``, or an event missed while the broker was away).
 The KB and its announcements live in the conversation database, one transaction for both.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, insert, select
 
 from handoff.storage.database import Database
 from handoff.storage.schema import announcement_acks, announcements, users
 from kb_sync.search import KBSearch
+from kb_sync.store import KnowledgeBase
 from kb_sync.upkeep import Approval
+
+if TYPE_CHECKING:
+    from handoff.services import Services
 
 log = logging.getLogger(__name__)
 ACK_ROLES = ("agent",)  # who is expected to acknowledge an announcement
 
 
 # ---- the running server's copy of the KB ---------------------------------------------------------
-def reload_kb(app: Any) -> int:
-    """Re-read the approved entries into ``app.state.kb_entries`` (same dict object) and rebuild the
-    search index; returns how many entries are live. Safe from any thread (own DB connection)."""
-    kb = app.state.kb
-    version = kb.version()  # read first: a change landing meanwhile is picked up by the next check
-    fresh = {e["id"]: e for e in kb.entries()}
-    live: dict[str, dict[str, Any]] = app.state.kb_entries
-    live.update(fresh)
-    for gone in [k for k in live if k not in fresh]:
-        live.pop(gone, None)
-    app.state.kb_search = KBSearch(list(fresh.values()))
-    app.state.kb_version = version
-    return len(live)
+class LiveKB:
+    """The approved entries this process answers with, their search index and the KB revision they
+    came from. ``entries`` is one dict for the process's lifetime (the bot's policy holds its
+    ``get``); ``reload`` refreshes it in place under a lock, from any thread."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.entries: dict[str, dict[str, Any]] = {e["id"]: e for e in kb.entries()}
+        self.search = KBSearch(list(self.entries.values()))
+        self.version: int | None = None
+        self._lock = threading.Lock()
+
+    def reload(self) -> int:
+        """Re-read the approved entries and rebuild the search index; returns how many are live."""
+        with self._lock:
+            version = self.kb.version()  # read first: a change landing meanwhile is picked up next time
+            fresh = {e["id"]: e for e in self.kb.entries()}
+            self.entries.update(fresh)
+            for gone in [k for k in self.entries if k not in fresh]:
+                self.entries.pop(gone, None)
+            self.search = KBSearch(list(fresh.values()))
+            self.version = version
+            return len(self.entries)
 
 
-async def watch_kb(app: Any, every: float = 5.0) -> None:
-    """Reload when the KB's revision moved without a broker event (``hotline kb import`` elsewhere)."""
-    loop = asyncio.get_running_loop()
-    kb = app.state.kb
-    if not hasattr(app.state, "kb_version"):
-        app.state.kb_version = await loop.run_in_executor(None, kb.version)
+async def watch_kb(services: Services, every: float = 5.0) -> None:
+    """Reload when the KB's revision moved without a broker event (``hotline kb import`` run
+    elsewhere, or an event missed while the broker was away)."""
+    live, loop = services.live_kb, asyncio.get_running_loop()
+    if live.version is None:
+        live.version = await loop.run_in_executor(None, live.kb.version)
     while True:
         await asyncio.sleep(every)
         try:
-            if await loop.run_in_executor(None, kb.version) != app.state.kb_version:
-                count = await loop.run_in_executor(None, reload_kb, app)
+            if await loop.run_in_executor(None, live.kb.version) != live.version:
+                count = await loop.run_in_executor(None, live.reload)
                 log.info("KB changed elsewhere: %d entries reloaded", count)
         except Exception:  # a database briefly unreachable must not stop the watcher
             log.exception("KB reload failed; retrying in %.0f s", every)

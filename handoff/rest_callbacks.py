@@ -27,10 +27,10 @@ import hmac
 import json
 import logging
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
-from fastapi import APIRouter, FastAPI, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -39,6 +39,9 @@ from handoff.api.rest_channel import _conversation_id
 from handoff.deps import HubDep
 from handoff.storage.database import Database
 from handoff.storage.schema import messages, rest_clients
+
+if TYPE_CHECKING:
+    from handoff.services import Services
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks/rest", tags=["rest channel"])
@@ -162,18 +165,18 @@ class Pusher:
         return None if response.is_success else f"HTTP {response.status_code}"
 
 
-async def watch(app: FastAPI) -> None:
+async def watch(services: Services) -> None:
     """Runs for the server's lifetime: a push pass every ``HOTLINE_REST_CALLBACK_SECONDS`` by the
     process holding the lease (0 or less turns pushing off; fetching still works)."""
-    every = app.state.settings.rest_callback_seconds
+    every = services.settings.rest_callback_seconds
     if every <= 0:
         return
     async with httpx.AsyncClient() as client:
-        pusher = Pusher(app.state.hub.store.db, app.state.settings.rest_callback_secret, client)
+        pusher = Pusher(services.db, services.settings.rest_callback_secret, client)
         while True:
             await asyncio.sleep(every)
             try:
-                if await app.state.hub.presence.lead("rest-callbacks", max(every * 3, 10.0)):
+                if await services.backends.presence.lead("rest-callbacks", max(every * 3, 10.0)):
                     await pusher.run_once()
             except Exception:  # a failed pass must not end the watcher; the next one retries
                 log.exception("REST callback pass failed")

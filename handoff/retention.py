@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
@@ -20,6 +20,9 @@ from bot.hours import timestamp
 from bot.pii import mask
 from handoff.storage.database import Database
 from handoff.storage.schema import callbacks, conversations, messages, surveys, wrapups
+
+if TYPE_CHECKING:
+    from handoff.services import Services
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600.0
@@ -69,14 +72,13 @@ def purge_sync(db: Database, retention_days: float, now: float | None = None) ->
         purged += len(ids)
 
 
-async def retention_watch(app: Any) -> None:
+async def retention_watch(services: Services) -> None:
     """The server's purge loop; failures are logged and retried at the next round."""
-    settings = app.state.settings
+    settings = services.settings
     while True:
         try:
-            hub = app.state.hub
             count = await asyncio.get_running_loop().run_in_executor(
-                None, purge_sync, hub.store.db, settings.raw_retention_days)
+                None, purge_sync, services.db, settings.raw_retention_days)
             if count:
                 log.info("retention: masked the raw texts of %d closed conversations", count)
         except Exception:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -227,6 +228,26 @@ class LoginThrottle:
 
     def succeeded(self, username: str) -> None:
         self._users.pop(username.casefold(), None)
+
+
+class WindowLimiter:
+    """At most ``limit`` hits per key in a sliding window (the citizens' case-status lookups)."""
+
+    def __init__(self, window: float = 60.0) -> None:
+        self.window = window
+        self.hits: dict[str, deque[float]] = {}
+
+    def allow(self, key: str, limit: int, now: float) -> bool:
+        hits = self.hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(self.hits) > 10_000:  # forget idle clients so the table stays small
+            for idle in [k for k, v in self.hits.items() if not v]:
+                del self.hits[idle]
+        if len(hits) >= limit:
+            return False
+        hits.append(now)
+        return True
 
 
 def patch_openapi(app: Any) -> None:

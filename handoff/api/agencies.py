@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from handoff import access
 from handoff.cases.lifecycle import CaseError
-from handoff.cases.wiring import service_for
-from handoff.deps import CurrentStaff, CurrentSupervisor
+from handoff.deps import CurrentStaff, CurrentSupervisor, ServicesDep
 
 router = APIRouter(prefix="/api/agencies", tags=["agencies"])
 access.register("GET", "/api/agencies", access.AGENT, access.SUPERVISOR, access.AGENCY)
@@ -35,22 +34,22 @@ def _error(exc: CaseError) -> HTTPException:
 
 
 @router.get("")
-async def list_agencies(request: Request, user: CurrentStaff) -> list[dict[str, Any]]:
-    return await service_for(request.app).book.list()
+async def list_agencies(services: ServicesDep, user: CurrentStaff) -> list[dict[str, Any]]:
+    return await services.cases.book.list()
 
 
 @router.post("", status_code=201)
-async def add_agency(request: Request, body: AgencyNew, user: CurrentSupervisor) -> dict[str, Any]:
+async def add_agency(services: ServicesDep, body: AgencyNew, user: CurrentSupervisor) -> dict[str, Any]:
     try:
-        return await service_for(request.app).book.create(user["username"], body.name,
+        return await services.cases.book.create(user["username"], body.name,
                                                           body.model_dump(exclude={"name"}, exclude_unset=True))
     except CaseError as exc:
         raise _error(exc) from exc
 
 
 @router.patch("/{name}")
-async def edit_agency(request: Request, name: str, body: AgencyEdit, user: CurrentSupervisor) -> dict[str, Any]:
+async def edit_agency(services: ServicesDep, name: str, body: AgencyEdit, user: CurrentSupervisor) -> dict[str, Any]:
     try:
-        return await service_for(request.app).book.update(user["username"], name, body.model_dump(exclude_unset=True))
+        return await services.cases.book.update(user["username"], name, body.model_dump(exclude_unset=True))
     except CaseError as exc:
         raise _error(exc) from exc

@@ -12,39 +12,24 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from handoff.access import accept_staff_socket
 from handoff.agent_states import AgentStateError
 from handoff.api.frame_models import AGENT_FRAMES, Accept, AgentMessage, AgentTyping, Close, Ping, Status, Transfer
 from handoff.api.frames import FrameError, Outbox, RateLimiter, echo, error, receive_frame, text_field, validated
-from handoff.access import clock_of
-from handoff.auth import CHAT_ROLES, staff_for_token
+from handoff.auth import CHAT_ROLES
 from handoff.hub import AGENTS_CHANNEL, Hub, HubError, agent_channel, message_event
+from handoff.services import services_of
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["agent"])
-SUBPROTOCOL = "hotline.v1"
-BEARER = "bearer."
 AGENT_RATE_FRAMES = 60  # per 10 s: the console sends typing notices while the agent writes
-
-
-def subprotocol_token(ws: WebSocket) -> str:
-    """The staff token offered as ``bearer.<token>`` among the subprotocols, or ''."""
-    for offered in ws.scope.get("subprotocols") or []:
-        if offered.startswith(BEARER):
-            return offered[len(BEARER):]
-    return ""
 
 
 @router.websocket("/ws/agent")
 async def agent(ws: WebSocket) -> None:
-    hub: Hub = ws.app.state.hub
-    token = subprotocol_token(ws)
-    user = await staff_for_token(hub.store.db, token, clock_of(ws.app)) if token else None
-    await ws.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in (ws.scope.get("subprotocols") or []) else None)
+    hub: Hub = services_of(ws).hub
+    user = await accept_staff_socket(ws, CHAT_ROLES, "this role does not take chats")
     if user is None:
-        await ws.close(code=4401, reason="login required")
-        return
-    if user["role"] not in CHAT_ROLES:
-        await ws.close(code=4403, reason="this role does not take chats")
         return
     username = user["username"]
     limiter = RateLimiter(frames=AGENT_RATE_FRAMES)

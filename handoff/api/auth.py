@@ -13,10 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import AfterValidator, BaseModel, Field
 
-from handoff.access import clock_of
 from handoff.auth import check_login, issue_token
-from handoff.deps import CurrentStaff, HubDep, SettingsDep
-from handoff.security import LoginThrottle
+from handoff.deps import CurrentStaff, ServicesDep
 from handoff.validation import storable
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -27,17 +25,10 @@ class Login(BaseModel):
     password: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable)]
 
 
-def throttle_of(request: Request) -> LoginThrottle:
-    state = request.app.state
-    if getattr(state, "login_throttle", None) is None:
-        state.login_throttle = LoginThrottle(clock=clock_of(request.app))
-    return state.login_throttle
-
-
 @router.post("/login", responses={401: {"description": "wrong username or password"},
                                   429: {"description": "too many failures: wait Retry-After seconds"}})
-async def login(body: Login, request: Request, hub: HubDep, settings: SettingsDep) -> dict[str, Any]:
-    throttle = throttle_of(request)
+async def login(body: Login, request: Request, services: ServicesDep) -> dict[str, Any]:
+    hub, settings, throttle = services.hub, services.settings, services.login_throttle
     address = request.client.host if request.client else "-"
     wait = throttle.retry_after(body.username, address)
     if wait > 0:
@@ -49,7 +40,7 @@ async def login(body: Login, request: Request, hub: HubDep, settings: SettingsDe
         raise HTTPException(401, "wrong username or password")
     assert user is not None
     throttle.succeeded(body.username)
-    token = await issue_token(hub.store.db, user["username"], clock_of(request.app), settings.token_ttl_seconds)
+    token = await issue_token(hub.store.db, user["username"], services.clock, settings.token_ttl_seconds)
     return {"token": token, "role": user["role"], "username": user["username"]}
 
 

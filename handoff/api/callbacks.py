@@ -13,6 +13,7 @@ from handoff import access
 from handoff.callback_work import CallbackError, CallbackWork
 from handoff.deps import CurrentStaff
 from handoff.hub import FLOOR_CHANNEL
+from handoff.services import services_of
 
 router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
 for _method, _path in (("GET", ""), ("POST", "/{callback_id}/claim"), ("POST", "/{callback_id}/attempts"),
@@ -22,7 +23,7 @@ T = TypeVar("T")
 
 
 def _work(request: Request) -> CallbackWork:
-    return CallbackWork(request.app.state.hub.store.db)
+    return CallbackWork(services_of(request).db)
 
 
 WorkDep = Annotated[CallbackWork, Depends(_work)]
@@ -33,7 +34,7 @@ async def _run(request: Request, call: Awaitable[T]) -> T:
         result = await call
     except CallbackError as exc:
         raise HTTPException(exc.status, str(exc), headers={"X-Error-Code": exc.code}) from exc
-    await request.app.state.hub.broker.publish(FLOOR_CHANNEL, {"type": "floor"})  # open callbacks on the wallboard
+    await services_of(request).hub.broker.publish(FLOOR_CHANNEL, {"type": "floor"})  # open callbacks on the wallboard
     return result
 
 

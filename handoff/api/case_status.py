@@ -8,7 +8,6 @@ N × the limit, still far from enumerating 10 000 digit combinations per case.
 from __future__ import annotations
 
 import time
-from collections import deque
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -16,40 +15,19 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from handoff import access
-from handoff.api.pages import _page
+from handoff.api.pages import PAGES
 from handoff.cases.lifecycle import CaseError
-from handoff.cases.wiring import service_for
+from handoff.deps import Services, ServicesDep
 
 router = APIRouter(tags=["case status"])
 for _method, _path in (("GET", "/case-status"), ("GET", "/api/case-status"), ("POST", "/api/case-status/survey")):
     access.register(_method, _path, access.ANYONE, note="citizens: rate-limited, status + published reply only")
-WINDOW = 60.0
 NOT_FOUND = "查無此案件，請確認案號及電話末四碼"
 
 
-class Limiter:
-    def __init__(self) -> None:
-        self.hits: dict[str, deque[float]] = {}
-
-    def allow(self, key: str, limit: int, now: float) -> bool:
-        hits = self.hits.setdefault(key, deque())
-        while hits and hits[0] <= now - WINDOW:
-            hits.popleft()
-        if len(self.hits) > 10_000:  # forget idle clients so the table stays small
-            for idle in [k for k, v in self.hits.items() if not v]:
-                del self.hits[idle]
-        if len(hits) >= limit:
-            return False
-        hits.append(now)
-        return True
-
-
-def _limit(request: Request) -> None:
-    limiter = getattr(request.app.state, "status_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.status_limiter = Limiter()
+def _limit(request: Request, services: Services) -> None:
     client = request.client.host if request.client else "-"
-    if not limiter.allow(client, request.app.state.settings.status_rate_limit, time.monotonic()):
+    if not services.status_limiter.allow(client, services.settings.status_rate_limit, time.monotonic()):
         raise HTTPException(429, "查詢次數過多，請一分鐘後再試", headers={"Retry-After": "60"})
 
 
@@ -62,24 +40,24 @@ class SurveyIn(BaseModel):
 
 @router.get("/case-status", include_in_schema=False)
 async def status_page() -> FileResponse:
-    return _page("case_status.html")
+    return FileResponse(PAGES / "case_status.html", media_type="text/html; charset=utf-8")
 
 
 @router.get("/api/case-status")
-async def case_status(request: Request, number: Annotated[str, Query(max_length=24)],
+async def case_status(request: Request, services: ServicesDep, number: Annotated[str, Query(max_length=24)],
                       digits: Annotated[str, Query(max_length=8)]) -> dict[str, Any]:
-    _limit(request)
-    found = await service_for(request.app).aftercare.status(number, digits)
+    _limit(request, services)
+    found = await services.cases.aftercare.status(number, digits)
     if found is None:
         raise HTTPException(404, NOT_FOUND)
     return found
 
 
 @router.post("/api/case-status/survey", status_code=201)
-async def case_survey(request: Request, body: SurveyIn) -> dict[str, Any]:
-    _limit(request)
+async def case_survey(request: Request, services: ServicesDep, body: SurveyIn) -> dict[str, Any]:
+    _limit(request, services)
     try:
-        await service_for(request.app).aftercare.citizen_survey(body.number, body.digits, body.score, body.comment)
+        await services.cases.aftercare.citizen_survey(body.number, body.digits, body.score, body.comment)
     except CaseError as exc:
         raise HTTPException(exc.status, NOT_FOUND if exc.status == 404 else str(exc),
                             headers={"X-Error-Code": exc.code}) from exc

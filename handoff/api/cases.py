@@ -8,23 +8,22 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from handoff import access
 from handoff.cases.lifecycle import STATUSES, CaseError
 from handoff.cases.service import Actor, CaseService
-from handoff.cases.wiring import service_for
-from handoff.deps import CurrentStaff, CurrentSupervisor
+from handoff.deps import CurrentStaff, CurrentSupervisor, ServicesDep
 
 router = APIRouter(prefix="/api", tags=["cases"])
 access.register("POST", "/api/cases/{case_id}/survey", access.AGENT, access.SUPERVISOR)
 T = TypeVar("T")
 
 
-async def _actor(request: Request, user: CurrentStaff) -> Actor:
+async def _actor(services: ServicesDep, user: CurrentStaff) -> Actor:
     if user["role"] == "agency":
-        agency = await request.app.state.hub.store.agency_of(user["username"])
+        agency = await services.hub.store.agency_of(user["username"])
         if not agency:
             raise HTTPException(403, "this agency account has no agency assigned (hotline user add … --agency)")
         return Actor(user["username"], "agency", agency)
@@ -33,8 +32,8 @@ async def _actor(request: Request, user: CurrentStaff) -> Actor:
     return Actor(user["username"], user["role"])
 
 
-def _service(request: Request) -> CaseService:
-    return service_for(request.app)
+def _service(services: ServicesDep) -> CaseService:
+    return services.cases
 
 
 ActorDep = Annotated[Actor, Depends(_actor)]

@@ -1,11 +1,11 @@
 """``GET /api/catalog``: the wrap-up categories and the active agencies, for every staff page."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from handoff.catalog import WRAPUP_CATEGORIES
-from handoff.cases.wiring import service_for
+from handoff.deps import ServicesDep
 
 router = APIRouter(prefix="/api", tags=["catalog"])
 
@@ -16,6 +16,6 @@ class Catalog(BaseModel):
 
 
 @router.get("/catalog", response_model=Catalog)
-async def catalog(request: Request) -> Catalog:
-    agencies = await service_for(request.app).known_agencies()
+async def catalog(services: ServicesDep) -> Catalog:
+    agencies = await services.cases.known_agencies()
     return Catalog(categories=list(WRAPUP_CATEGORIES), agencies=agencies)

@@ -12,10 +12,20 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from handoff.api.frame_models import (CITIZEN_FRAMES, Callback, CitizenMessage, Feedback, Hello, Leave, Ping, Survey,
-                                      Typing)
+from handoff.api.frame_models import (
+    CITIZEN_FRAMES,
+    Callback,
+    CitizenMessage,
+    Feedback,
+    Hello,
+    Leave,
+    Ping,
+    Survey,
+    Typing,
+)
 from handoff.api.frames import FrameError, Outbox, RateLimiter, echo, error, receive_frame, text_field, validated
 from handoff.hub import Hub, HubError, conversation_channel, message_event
+from handoff.services import services_of
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["chat"])
@@ -42,8 +52,9 @@ async def _hello(ws: WebSocket, hub: Hub, limiter: RateLimiter) -> tuple[dict[st
 
 @router.websocket("/ws/chat")
 async def chat(ws: WebSocket) -> None:
-    hub: Hub = ws.app.state.hub
-    limit: int = ws.app.state.settings.max_text_chars
+    services = services_of(ws)
+    hub: Hub = services.hub
+    limit: int = services.settings.max_text_chars
     await ws.accept()
     limiter = RateLimiter()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from bot import model_store
@@ -12,7 +12,7 @@ from bot.clustering import embedder
 from bot.errors import HotlineError
 from handoff import review
 from handoff.control import announce
-from handoff.deps import CurrentEngineer, HubDep, NLUDep, SettingsDep
+from handoff.deps import CurrentEngineer, HubDep, NLUDep, ServicesDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["engineer"])
 
@@ -52,9 +52,9 @@ async def miss_clusters(hub: HubDep, nlu: NLUDep, user: CurrentEngineer) -> list
 
 
 @router.post("/misses/label")
-async def label(body: LabelRequest, request: Request, hub: HubDep, settings: SettingsDep,
+async def label(body: LabelRequest, services: ServicesDep, hub: HubDep, settings: SettingsDep,
                 user: CurrentEngineer) -> dict[str, Any]:
-    known = set(request.app.state.known_intents())
+    known = set(services.known_intents())
     try:
         written = await review.label(_misslog(hub), body.turn_ids, body.intent, settings.path(settings.nlu_data), known)
     except review.ReviewError as exc:
@@ -68,9 +68,9 @@ async def ignore(body: TurnSelection, hub: HubDep, user: CurrentEngineer) -> dic
 
 
 @router.post("/misses/propose")
-async def propose(body: ProposeRequest, request: Request, hub: HubDep, user: CurrentEngineer) -> dict[str, str]:
+async def propose(body: ProposeRequest, services: ServicesDep, hub: HubDep, user: CurrentEngineer) -> dict[str, str]:
     try:
-        draft = await review.propose(_misslog(hub), request.app.state.kb, body.turn_ids, body.question, body.category)
+        draft = await review.propose(_misslog(hub), services.kb, body.turn_ids, body.question, body.category)
     except review.ReviewError as exc:
         raise HTTPException(422, str(exc)) from exc
     return {"draft_id": draft, "status": "draft (a supervisor approves it with its answer)"}
@@ -90,10 +90,10 @@ async def models(settings: SettingsDep, nlu: NLUDep, user: CurrentEngineer) -> d
 
 
 @router.post("/models/train")
-async def train(request: Request, settings: SettingsDep, user: CurrentEngineer) -> dict[str, Any]:
+async def train(services: ServicesDep, settings: SettingsDep, user: CurrentEngineer) -> dict[str, Any]:
     from bot.cli import train_model
 
-    lock: asyncio.Lock = request.app.state.train_lock
+    lock = services.train_lock
     if lock.locked():
         raise HTTPException(409, "a training is already running")
     async with lock:
@@ -132,7 +132,7 @@ async def compare(body: DeployRequest, settings: SettingsDep, hub: HubDep, user:
 
 
 @router.post("/models/deploy")
-async def deploy(request: Request, body: DeployRequest, settings: SettingsDep, hub: HubDep, nlu: NLUDep,
+async def deploy(services: ServicesDep, body: DeployRequest, settings: SettingsDep, hub: HubDep, nlu: NLUDep,
                  user: CurrentEngineer) -> dict[str, Any]:
     models_dir = settings.path(settings.models_dir)
     version = _version(settings, body.version)
@@ -142,17 +142,17 @@ async def deploy(request: Request, body: DeployRequest, settings: SettingsDep, h
     except review.ReviewError as exc:
         raise HTTPException(409, {"message": str(exc), "comparison": comparison.as_dict() if comparison else None}) from exc
     await nlu.reload(models_dir / version)
-    await announce(request.app, {"type": "deployed", "version": version})  # every other process swaps now
+    await announce(services.backends.broker, {"type": "deployed", "version": version})  # every other process swaps now
     return {"deployed": version, "previous": previous, "comparison": comparison.as_dict() if comparison else None}
 
 
 @router.post("/models/rollback")
-async def rollback(request: Request, settings: SettingsDep, nlu: NLUDep, user: CurrentEngineer) -> dict[str, Any]:
+async def rollback(services: ServicesDep, settings: SettingsDep, nlu: NLUDep, user: CurrentEngineer) -> dict[str, Any]:
     models_dir = settings.path(settings.models_dir)
     try:
         version = model_store.rollback(models_dir)
     except HotlineError as exc:
         raise HTTPException(409, str(exc)) from exc
     await nlu.reload(models_dir / version)
-    await announce(request.app, {"type": "deployed", "version": version})
+    await announce(services.backends.broker, {"type": "deployed", "version": version})
     return {"deployed": version}

@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import HotlineError
 from handoff import control, kb_live
-from handoff.deps import CurrentStaff, CurrentSupervisor, HubDep, SettingsDep
+from handoff.deps import CurrentStaff, CurrentSupervisor, HubDep, ServicesDep, SettingsDep
 from handoff.hub import AGENTS_CHANNEL
+from handoff.services import Services
 from handoff.storage.training import in_database, write_examples
 from kb_sync import upkeep
 from kb_sync.errors import EntryNotFound, StaleChange, UpkeepError
@@ -47,9 +48,9 @@ def _http(exc: UpkeepError) -> HTTPException:
     return HTTPException(status, str(exc))
 
 
-def _model_knows(request: Request, intent: str) -> bool:
+def _model_knows(services: Services, intent: str) -> bool:
     """Whether the served model has this intent (a brand-new entry needs a retrain first)."""
-    pipeline = request.app.state.nlu.pipeline
+    pipeline = services.nlu.pipeline
     for component in getattr(pipeline, "components", []):
         known = getattr(component, "intents", None)
         if isinstance(known, list):
@@ -59,13 +60,13 @@ def _model_knows(request: Request, intent: str) -> bool:
 
 # ---- supervisors: entries and review ------------------------------------------------------------
 @router.get("/kb/entries")
-async def entries(request: Request, user: CurrentSupervisor,
+async def entries(services: ServicesDep, user: CurrentSupervisor,
                   q: str = Query("", max_length=200), limit: int = Query(400, ge=1, le=2000)) -> dict[str, Any]:
     """Approved entries (no answers) — all, or the best matches for ``q`` — and the review counts."""
-    kb = request.app.state.kb
+    kb = services.kb
     rows = upkeep.listing(kb)
     if q.strip():
-        order = [e["id"] for e in request.app.state.kb_search.search(q, limit)]
+        order = [e["id"] for e in services.live_kb.search.search(q, limit)]
         by_id = {r["id"]: r for r in rows}
         rows = [by_id[i] for i in order if i in by_id]
     queue = upkeep.review_queue(kb)
@@ -74,14 +75,14 @@ async def entries(request: Request, user: CurrentSupervisor,
 
 
 @router.get("/kb/review")
-async def review(request: Request, user: CurrentSupervisor) -> list[dict[str, Any]]:
-    return upkeep.review_queue(request.app.state.kb)
+async def review(services: ServicesDep, user: CurrentSupervisor) -> list[dict[str, Any]]:
+    return upkeep.review_queue(services.kb)
 
 
 @router.get("/kb/entries/{entry_id}")
-async def entry(entry_id: str, request: Request, user: CurrentSupervisor) -> dict[str, Any]:
+async def entry(entry_id: str, services: ServicesDep, user: CurrentSupervisor) -> dict[str, Any]:
     """One entry in any status, its pending review item (if any) and its history."""
-    kb = request.app.state.kb
+    kb = services.kb
     row = kb.find(entry_id)
     if row is None:
         raise HTTPException(404, f"沒有知識庫條目 {entry_id}")
@@ -92,20 +93,20 @@ async def entry(entry_id: str, request: Request, user: CurrentSupervisor) -> dic
 
 
 @router.put("/kb/entries/{entry_id}")
-async def edit(entry_id: str, body: EditRequest, request: Request, user: CurrentSupervisor) -> dict[str, Any]:
+async def edit(entry_id: str, body: EditRequest, services: ServicesDep, user: CurrentSupervisor) -> dict[str, Any]:
     """Edit a draft, or propose an edit of an approved entry; either then awaits approval."""
     try:
-        return upkeep.propose(request.app.state.kb, entry_id, body.model_dump(), user["username"])
+        return upkeep.propose(services.kb, entry_id, body.model_dump(), user["username"])
     except UpkeepError as exc:
         raise _http(exc) from exc
 
 
 @router.post("/kb/entries/{entry_id}/approve")
-async def approve(entry_id: str, body: ApproveRequest, request: Request, hub: HubDep, settings: SettingsDep,
+async def approve(entry_id: str, body: ApproveRequest, services: ServicesDep, hub: HubDep, settings: SettingsDep,
                   user: CurrentSupervisor) -> dict[str, Any]:
     """A new revision, live at once in this server, announced to the agents (one transaction)."""
     def approve_and_announce() -> upkeep.Approval:
-        return upkeep.approve(request.app.state.kb, entry_id, user["username"], body.note,
+        return upkeep.approve(services.kb, entry_id, user["username"], body.note,
                               also=lambda conn, approval: kb_live.record(conn, approval, user["username"]),
                               confirm_pii=body.confirm_pii)
 
@@ -124,31 +125,31 @@ async def approve(entry_id: str, body: ApproveRequest, request: Request, hub: Hu
                 training_file = f"database → {training_file}"
         except (HotlineError, OSError, SQLAlchemyError) as exc:
             training_error = f"訓練資料未寫入：{exc}"
-    # ~0.1 s for the search index: off the event loop (reload_kb opens its own DB connection)
-    await asyncio.get_running_loop().run_in_executor(None, kb_live.reload_kb, request.app)
-    await control.announce(request.app, {"type": "kb_changed", "revision": approval.revision})  # other processes
+    # ~0.1 s for the search index: off the event loop (the reload opens its own DB connection)
+    await asyncio.get_running_loop().run_in_executor(None, services.live_kb.reload)
+    await control.announce(services.backends.broker, {"type": "kb_changed", "revision": approval.revision})  # other processes
     announcement = approval.announcement
     # Pushed to every connected agent console, on whatever process (the console then re-reads its list).
     await hub.broker.publish(AGENTS_CHANNEL, {"type": "announcement", "id": announcement["id"]})
     return {"entry_id": entry_id, "revision": approval.revision, "action": approval.action,
             "summary": approval.summary, "announcement_id": announcement["id"], "training_file": training_file,
             "training_error": training_error,
-            "retrain_needed": not _model_knows(request, entry_id)}
+            "retrain_needed": not _model_knows(services, entry_id)}
 
 
 @router.post("/kb/entries/{entry_id}/reject")
-async def reject(entry_id: str, body: RejectRequest, request: Request, user: CurrentSupervisor) -> dict[str, Any]:
+async def reject(entry_id: str, body: RejectRequest, services: ServicesDep, user: CurrentSupervisor) -> dict[str, Any]:
     try:
-        return upkeep.reject(request.app.state.kb, entry_id, user["username"], body.reason)
+        return upkeep.reject(services.kb, entry_id, user["username"], body.reason)
     except UpkeepError as exc:
         raise _http(exc) from exc
 
 
 @router.get("/kb/entries/{entry_id}/history")
-async def history(entry_id: str, request: Request, user: CurrentSupervisor) -> dict[str, Any]:
-    if request.app.state.kb.find(entry_id) is None:
+async def history(entry_id: str, services: ServicesDep, user: CurrentSupervisor) -> dict[str, Any]:
+    if services.kb.find(entry_id) is None:
         raise HTTPException(404, f"沒有知識庫條目 {entry_id}")
-    return upkeep.entry_history(request.app.state.kb, entry_id)
+    return upkeep.entry_history(services.kb, entry_id)
 
 
 @router.get("/kb/announcements")

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from handoff import access
 from handoff.deps import CurrentStaff
 from handoff.records import RecordQuery, Records, to_csv, to_xlsx
+from handoff.services import services_of
 
 router = APIRouter(prefix="/api/records", tags=["records"])
 for _path in ("", "/export", "/{conversation_id}"):
@@ -32,7 +33,7 @@ QueryDep = Annotated[RecordQuery, Depends(_query)]
 
 
 def _records(request: Request) -> Records:
-    return Records(request.app.state.hub.store.db)
+    return Records(services_of(request).db)
 
 
 @router.get("")
@@ -53,7 +54,7 @@ async def export(query: QueryDep, request: Request, user: CurrentStaff,
 async def detail(conversation_id: str, request: Request, user: CurrentStaff) -> dict[str, Any]:
     if len(conversation_id) > 40:
         raise HTTPException(404, "unknown conversation")
-    await access.conversation_access(request.app.state.hub.store.db, user, conversation_id)
+    await access.conversation_access(services_of(request).db, user, conversation_id)
     found = await _records(request).detail(conversation_id)
     if found is None:
         raise HTTPException(404, "unknown conversation")

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
 from handoff import access
-from handoff.deps import CurrentSupervisor, HubDep
+from handoff.deps import CurrentSupervisor, HubDep, Services, ServicesDep
 from handoff.reports import quality
 from handoff.reports.export import FORMATS, definitions, render
 from handoff.reports.figures import ReportError, month_bounds
@@ -47,9 +47,9 @@ def _month(month: str) -> str:
     return month
 
 
-async def _report(request: Request, hub: Any, month: str) -> MonthlyReport:
+async def _report(services: Services, hub: Any, month: str) -> MonthlyReport:
     _month(month)
-    entries = request.app.state.kb_entries
+    entries = services.live_kb.entries
     now = hub.clock.now().timestamp()
 
     def title(kb_id: str) -> str | None:
@@ -60,8 +60,8 @@ async def _report(request: Request, hub: Any, month: str) -> MonthlyReport:
 
 
 @router.get("/reports/monthly")
-async def monthly(request: Request, hub: HubDep, user: CurrentSupervisor, month: str = MONTH) -> dict[str, Any]:
-    return (await _report(request, hub, month)).to_dict()
+async def monthly(services: ServicesDep, hub: HubDep, user: CurrentSupervisor, month: str = MONTH) -> dict[str, Any]:
+    return (await _report(services, hub, month)).to_dict()
 
 
 def _span(kind: str, value: str) -> Period:
@@ -71,8 +71,8 @@ def _span(kind: str, value: str) -> Period:
         raise HTTPException(422, str(exc)) from exc
 
 
-async def _period_report(request: Request, hub: Any, span: Period) -> MonthlyReport:
-    entries = request.app.state.kb_entries
+async def _period_report(services: Services, hub: Any, span: Period) -> MonthlyReport:
+    entries = services.live_kb.entries
     now = hub.clock.now().timestamp()
 
     def title(kb_id: str) -> str | None:
@@ -83,17 +83,17 @@ async def _period_report(request: Request, hub: Any, span: Period) -> MonthlyRep
 
 
 @router.get("/reports/period")
-async def by_period(request: Request, hub: HubDep, user: CurrentSupervisor, kind: str = KIND,
+async def by_period(services: ServicesDep, hub: HubDep, user: CurrentSupervisor, kind: str = KIND,
                     value: str = VALUE) -> dict[str, Any]:
     """The report for a day, an ISO week, a month or a year (the same figures at every cadence)."""
-    return (await _period_report(request, hub, _span(kind, value))).to_dict()
+    return (await _period_report(services, hub, _span(kind, value))).to_dict()
 
 
 @router.get("/reports/period/export")
-async def export_period(request: Request, hub: HubDep, user: CurrentSupervisor, kind: str = KIND, value: str = VALUE,
+async def export_period(services: ServicesDep, hub: HubDep, user: CurrentSupervisor, kind: str = KIND, value: str = VALUE,
                         fmt: str = Query("xlsx", alias="format", pattern="^(xlsx|csv|json)$")) -> Response:
     span = _span(kind, value)
-    report = await _period_report(request, hub, span)
+    report = await _period_report(services, hub, span)
     name = f"hotline-report-{span.label}.{fmt}"
     return Response(render(report, fmt), media_type=FORMATS[fmt],
                     headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"})
@@ -105,9 +105,9 @@ async def figure_definitions(user: CurrentSupervisor) -> dict[str, list[dict[str
 
 
 @router.get("/reports/monthly/export")
-async def export(request: Request, hub: HubDep, user: CurrentSupervisor, month: str = MONTH,
+async def export(services: ServicesDep, hub: HubDep, user: CurrentSupervisor, month: str = MONTH,
                  fmt: str = Query("xlsx", alias="format", pattern="^(xlsx|csv|json)$")) -> Response:
-    report = await _report(request, hub, month)
+    report = await _report(services, hub, month)
     name = f"hotline-report-{month}.{fmt}"
     return Response(render(report, fmt), media_type=FORMATS[fmt],
                     headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"})

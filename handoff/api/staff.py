@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query
 
 from bot.pii import mask
 from handoff.access import conversation_access
-from handoff.deps import CurrentStaff, HubDep
+from handoff.deps import CurrentStaff, HubDep, ServicesDep
 from handoff.hub import message_event
 
 router = APIRouter(prefix="/api", tags=["staff"])
@@ -19,9 +19,9 @@ ConversationId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.get("/kb/search")
-async def kb_search(request: Request, user: CurrentStaff,
+async def kb_search(services: ServicesDep, user: CurrentStaff,
                     q: str = Query(min_length=1, max_length=200), limit: int = Query(10, ge=1, le=50)) -> list[dict[str, Any]]:
-    results = request.app.state.kb_search.search(q, limit)
+    results = services.live_kb.search.search(q, limit)
     return [{k: e[k] for k in ("id", "question", "answer", "category", "agency")} for e in results]
 
 

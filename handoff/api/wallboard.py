@@ -11,15 +11,13 @@ import contextlib
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request, WebSocket
+from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from handoff import access
-from handoff.access import clock_of
-from handoff.api.agent_ws import SUBPROTOCOL, subprotocol_token
-from handoff.auth import staff_for_token
-from handoff.deps import CurrentSupervisor
+from handoff.deps import CurrentSupervisor, HubDep
 from handoff.hub import FLOOR_CHANNEL, Hub
+from handoff.services import services_of
 from handoff.wallboard import snapshot
 
 router = APIRouter(tags=["wallboard"])
@@ -29,21 +27,14 @@ MIN_GAP_SECONDS = 0.5
 
 
 @router.get("/api/wallboard")
-async def wallboard(request: Request, user: CurrentSupervisor) -> dict[str, Any]:
-    return await snapshot(request.app.state.hub)
+async def wallboard(user: CurrentSupervisor, hub: HubDep) -> dict[str, Any]:
+    return await snapshot(hub)
 
 
 @router.websocket("/ws/wallboard")
 async def wallboard_socket(ws: WebSocket) -> None:
-    hub: Hub = ws.app.state.hub
-    token = subprotocol_token(ws)
-    user = await staff_for_token(hub.store.db, token, clock_of(ws.app)) if token else None
-    await ws.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in (ws.scope.get("subprotocols") or []) else None)
-    if user is None:
-        await ws.close(code=4401, reason="login required")
-        return
-    if user["role"] != "supervisor":
-        await ws.close(code=4403, reason="supervisors only")
+    hub: Hub = services_of(ws).hub
+    if await access.accept_staff_socket(ws, (access.SUPERVISOR,), "supervisors only") is None:
         return
     async with hub.broker.subscribe(FLOOR_CHANNEL) as inbox:
         sender = asyncio.create_task(_push(ws, hub, inbox))

@@ -5,5 +5,5 @@ deadlines.py   due times and which reminder/escalation is due (pure functions of
 agencies.py    the suggested agency from the KB
 notify.py      notification rows and e-mail (smtplib)
 service.py     CaseService: every operation over the Database
-wiring.py      the app's CaseService; watch.py the periodic sweep; cli.py ``hotline cases``
+watch.py       the periodic sweep (the app's CaseService is built in handoff/services.py); cli.py ``hotline cases``
 """

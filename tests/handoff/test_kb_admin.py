@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from bot.training_data import read_nlu_file
-from handoff.kb_live import reload_kb, watch_kb
+from handoff.kb_live import LiveKB, watch_kb
 from kb_sync.readers import Entry
 from kb_sync.store import KnowledgeBase
 from tests.chat_client import Agent, login
@@ -149,17 +149,17 @@ def test_a_draft_is_approved_with_its_examples_written_as_training_data(server: 
 def test_reload_kb_updates_the_live_dict_in_place_and_watch_kb_follows_other_processes(tmp_path: Path) -> None:
     kb = KnowledgeBase(tmp_path / "chat.db")
     kb.import_entries([Entry("A-1", "c", "財政部", "問一？", "答一。"), Entry("A-2", "c", "財政部", "問二？", "答二。")], "v1")
-    live = {e["id"]: e for e in kb.entries()}
+    live_kb = LiveKB(kb)
+    live = live_kb.entries
     lookup = live.get  # what the bot's policy holds
-    app = SimpleNamespace(state=SimpleNamespace(kb=kb, kb_entries=live, kb_search=None))
     other = KnowledgeBase(tmp_path / "chat.db")  # another process's connection
     other.import_entries([Entry("A-1", "c", "財政部", "問一？", "新答一。")], "v2")
-    assert reload_kb(app) == 1
-    assert app.state.kb_entries is live and lookup("A-1")["answer"] == "新答一。" and lookup("A-2") is None
-    assert app.state.kb_search.search("新答一")[0]["id"] == "A-1"
+    assert live_kb.reload() == 1
+    assert live_kb.entries is live and lookup("A-1")["answer"] == "新答一。" and lookup("A-2") is None
+    assert live_kb.search.search("新答一")[0]["id"] == "A-1"
 
     async def follow() -> None:
-        watcher = asyncio.create_task(watch_kb(app, every=0.05))
+        watcher = asyncio.create_task(watch_kb(SimpleNamespace(live_kb=live_kb), every=0.05))  # type: ignore[arg-type]
         await asyncio.sleep(0.2)
         other.import_entries([Entry("A-1", "c", "財政部", "問一？", "再改一次。")], "v3")
         for _ in range(100):
