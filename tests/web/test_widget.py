@@ -120,3 +120,42 @@ def test_g_widget_screenshots(open_server: Server, new_context: Callable[..., Br
         if viewport is PHONE:  # full screen on a phone
             assert box["width"] == PHONE["width"] and box["height"] == PHONE["height"]
         page.screenshot(path=artifacts / f"widget-open-{name}.png")
+
+
+HOSTILE_CSS = """
+* { color: red !important; font-size: 40px !important; font-family: serif !important; letter-spacing: 9px !important; }
+div, button, section { transform: rotate(3deg) !important; background: yellow !important; }
+.hl-launcher, .hl-panel { display: none !important; }
+"""
+
+
+def test_h_host_page_css_cannot_reach_the_widget_nor_the_widget_the_page(open_server: Server, citizen_page: Page,
+                                                                         artifacts: Path) -> None:
+    """The widget lives in a shadow root: a hostile stylesheet on the host page (every element red,
+    40px, rotated; the widget's own class names hidden) leaves it as it was, and the widget's
+    stylesheet does not style the page's elements that happen to share its class names."""
+    widget = Widget(citizen_page, open_server.url).visit()
+    citizen_page.evaluate("""() => {
+        const twin = document.createElement("p");
+        twin.className = "hl-bubble";
+        twin.id = "page-twin";
+        twin.textContent = "a page paragraph with the widget's class name";
+        document.querySelector("main").prepend(twin);
+    }""")
+    citizen_page.add_style_tag(content=HOSTILE_CSS)
+    widget.open()
+    widget.ask("ATM什麼時候可以領6000")
+    expect(widget.log.locator(".hl-kind--answer")).to_contain_text(ANYTHING_ELSE)
+    send = widget.panel.get_by_role("button", name="送出", exact=True)
+    style = send.evaluate("""node => { const s = getComputedStyle(node);
+        return {color: s.color, size: s.fontSize, spacing: s.letterSpacing, transform: s.transform}; }""")
+    assert style == {"color": "rgb(255, 255, 255)", "size": "16px", "spacing": "normal", "transform": "none"}
+    bubble = widget.log.locator(".hl-kind--answer .hl-bubble p").first
+    assert bubble.evaluate("node => getComputedStyle(node).fontSize") == "16px"
+    assert bubble.evaluate("node => getComputedStyle(node).color") != "rgb(255, 255, 255)"
+    expect(widget.launcher).to_be_visible()
+    # the widget's rules stay inside: the page's own .hl-bubble keeps the page's (hostile) style
+    twin = citizen_page.locator("#page-twin")
+    assert twin.evaluate("node => getComputedStyle(node).fontSize") == "40px"
+    assert twin.evaluate("node => getComputedStyle(node).borderTopStyle") == "none"
+    citizen_page.screenshot(path=artifacts / "widget-hostile-host-css.png")
