@@ -73,10 +73,22 @@ def build(steps: list[dict[str, Any]]) -> Pipeline:
     return Pipeline.from_config(PipelineConfig("zh-TW", [*steps, fallback()], {}))
 
 
+ENCODER_CACHE = ROOT / "var/cv/encoders"
+
+
 def fold_encoder(pairs: list[tuple[str, str]], out: Path) -> Path:
-    """The static encoder fine-tuned on this fold's training pairs only."""
+    """The static encoder fine-tuned on this fold's training pairs only (kept in var/cv/encoders/
+    under a hash of the pairs, so trying another classifier setting does not re-tune it)."""
+    import hashlib
+
     from bot import static_encoder as se
     from bot.text import nlu_form
+
+    key = hashlib.sha256(json.dumps(sorted(pairs), ensure_ascii=False).encode()).hexdigest()[:16]
+    cached = ENCODER_CACHE / key
+    if (cached / "modules.json").is_file():
+        return cached
+    out = cached
 
     kb = ROOT.parent / "shared/kb/faq.jsonl"
     all_pairs, categories = se._corpus(ROOT / "nlu_data", kb)
@@ -158,6 +170,32 @@ def measure(name: str, steps: list[dict[str, Any]], rows: list[Any], data: Train
     return out
 
 
+def calibrate(data: TrainingData, folds: int, seed: int = 0) -> dict[str, Any]:
+    """config.yml's pipeline: out-of-fold raw scores (cached in var/cv/), then the knn_weight,
+    temperature and fallback rules that score best on them (``bot.calibration.tune``)."""
+    from bot import calibration
+
+    steps = config_variant()
+
+    def build_fold(train: list[tuple[str, str]], tmp: Path) -> Pipeline:
+        fold_steps = with_encoder(steps, fold_encoder(train, tmp)) if any(
+            s.get("model") == PER_FOLD for s in steps) else steps
+        fold_data = TrainingData()
+        for text, intent in train:
+            fold_data.add(intent, [text])
+        pipeline = build(fold_steps)
+        pipeline.train(fold_data)
+        return pipeline
+
+    started = time.perf_counter()
+    scores = calibration.collect(data.pairs(), steps, build_fold, folds, seed, ROOT / "var/cv",
+                                 progress=lambda m: print(m, file=sys.stderr, flush=True))
+    collected = time.perf_counter() - started
+    best = calibration.tune(scores, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    return {"pipeline": "config.yml (calibrated)", "folds": folds, "cv_questions": len(scores.expected),
+            "collect_seconds": round(collected, 1), **best}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared/eval/dev.jsonl")
@@ -169,9 +207,18 @@ def main() -> None:
     parser.add_argument("--cv-only", action="store_true", help="skip training on all data and the eval file")
     parser.add_argument("--oof-dir", type=Path, help="write each variant's out-of-fold rankings here (JSONL)")
     parser.add_argument("--out", type=Path, default=ROOT / "results/pipelines.json")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="choose knn_weight, temperature and fallback rules for config.yml by CV "
+                             "(writes results/calibration.json)")
     args = parser.parse_args()
     rows = read_eval_file(args.eval)
     data = load_training_data(ROOT / "nlu_data")
+    if args.calibrate:
+        result = calibrate(data, args.folds)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        (ROOT / "results/calibration.json").write_text(json.dumps(result, ensure_ascii=False, indent=2),
+                                                       encoding="utf-8")
+        return
     names = list(VARIANTS) if args.all else (args.only or list(DEFAULT_RUN))
     table = []
     for name in names:

@@ -70,3 +70,51 @@ def nlu_form(text: str) -> str:
 def has_content(text: str) -> bool:
     """True when the text has at least one letter, digit or CJK character (not only emoji/punctuation)."""
     return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+# English words citizens mix into Chinese questions, as the Chinese our training data uses for them.
+# Longest phrases first; whole words only. Built from the Latin words most frequent in nlu_data/.
+_ENGLISH = {
+    "post office": "郵局", "health insurance card": "健保卡", "nhi card": "健保卡", "bank account": "銀行帳戶",
+    "id card": "身分證", "id number": "身分證字號", "how much": "多少", "how many": "幾個", "how long": "多久",
+    "sign up": "登記", "pick up": "領取", "credit card": "信用卡", "debit card": "金融卡", "last digit": "尾數",
+    "phone number": "電話號碼", "customer service": "客服", "live agent": "真人客服", "real person": "真人",
+    "passed away": "過世", "text message": "簡訊", "permanent residence": "永久居留", "residence permit": "居留證",
+    "register": "登記", "registration": "登記", "registered": "登記", "apply": "申請", "application": "申請",
+    "account": "帳戶", "bank": "銀行", "card": "卡", "claim": "領取", "collect": "領取", "withdraw": "領",
+    "receive": "收到", "cash": "現金", "handout": "普發現金", "deposit": "入帳", "deposited": "入帳",
+    "eligible": "資格", "eligibility": "資格", "qualify": "資格", "deadline": "期限", "online": "網路",
+    "website": "網站", "site": "網站", "counter": "櫃檯", "baby": "寶寶", "newborn": "新生兒", "kid": "小孩",
+    "kids": "小孩", "child": "小孩", "children": "小孩", "parents": "父母", "parent": "父母", "spouse": "配偶",
+    "husband": "老公", "wife": "老婆", "mom": "媽媽", "dad": "爸爸", "grandma": "阿嬤", "grandpa": "阿公",
+    "foreigner": "外籍", "foreign": "外籍", "overseas": "國外", "abroad": "國外", "passport": "護照",
+    "proxy": "代領", "family": "家人", "household": "戶", "fail": "失敗", "failed": "失敗", "error": "錯誤",
+    "status": "狀態", "check": "查詢", "verify": "驗證", "verification": "驗證", "scam": "詐騙", "fake": "假",
+    "phishing": "詐騙", "fraud": "詐騙", "phone": "電話", "call": "打電話", "hotline": "專線", "tax": "稅",
+    "income": "所得", "pension": "年金", "date": "日期", "time": "時間", "hours": "時間", "start": "開始",
+    "open": "開放", "schedule": "時程", "today": "今天", "weekend": "周末", "late": "晚", "lost": "遺失",
+    "password": "密碼", "pin": "密碼", "fee": "手續費", "free": "免費", "prison": "監獄", "police": "警察",
+    "court": "法院", "died": "過世", "dead": "過世", "deceased": "過世", "disabled": "身心障礙",
+    "disability": "身心障礙", "elderly": "長輩", "student": "學生", "citizen": "國民", "nationality": "國籍",
+    "arc": "居留證", "aprc": "永久居留證", "nhi": "健保", "insurance": "保險", "transfer": "轉帳",
+    "twice": "兩次", "double": "兩次", "when": "什麼時候", "where": "哪裡", "how": "怎麼", "why": "為什麼",
+    "who": "誰", "which": "哪個", "change": "修改", "update": "更新", "wrong": "錯", "amount": "金額",
+    "budget": "特別預算", "law": "法律", "legal": "法律", "government": "政府", "agency": "機關",
+    "complaint": "申訴", "survey": "滿意度調查", "chatbot": "智能客服", "sms": "簡訊", "message": "訊息",
+    "link": "連結", "screenshot": "截圖", "branch": "分行", "bring": "帶", "document": "文件",
+    "documents": "文件", "photo": "照片", "name": "名字", "number": "號碼", "money": "錢", "pay": "付",
+    "refund": "退還", "return": "退還", "guardian": "監護人", "hospital": "醫院", "queue": "排隊",
+    "machine": "機器", "still": "還", "already": "已經",
+}
+_ENGLISH_RE = re.compile(r"(?<![a-z])(" + "|".join(map(re.escape, sorted(_ENGLISH, key=len, reverse=True)))
+                         + r")(?![a-z])")
+
+
+def english_to_chinese(text: str) -> str:
+    """:func:`nlu_form` text with the English words of a mixed question replaced by their Chinese
+    (「atm deadline 是哪天」→「atm期限是哪天」), so that a rare English phrasing meets the n-grams and
+    neighbours of the many Chinese ones. Other Latin words stay."""
+    if not re.search("[a-z]", text):
+        return text
+    replaced = _ENGLISH_RE.sub(lambda m: _ENGLISH[m.group(0)], text)
+    return _CJK_SPACE.sub("", _SPACES.sub(" ", replaced).strip())

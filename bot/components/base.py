@@ -28,6 +28,9 @@ class Batch:
     """featurizer name → matrix with one row per text (scipy sparse or numpy)."""
     rankings: list[list[tuple[str, float]]] = field(default_factory=list)
     fallback_reasons: list[str | None] = field(default_factory=list)
+    similarities: list[float] = field(default_factory=list)
+    """Per text, the best cosine similarity between it and a training example of its top intent
+    (classifiers with nearest neighbours fill it; the fallback's ``min_similarity`` reads it)."""
 
     def __len__(self) -> int:
         return len(self.texts)

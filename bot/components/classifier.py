@@ -45,6 +45,7 @@ class LinearIntentClassifier(Component):
         "class_weight": None,
         "dense_mode": "knn",
         "knn_weight": 15.0,
+        "n_jobs": 2,  # threads for the SVM's one-vs-rest problems
     }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -76,45 +77,81 @@ class LinearIntentClassifier(Component):
         if X is None:  # dense only: a linear model on the embeddings
             X, dense = sp.csr_matrix(dense), None
         if self.config["model"] == "svm":
-            from sklearn.svm import LinearSVC
-
-            est: Any = LinearSVC(C=self.config["C"], max_iter=self.config["max_iter"], tol=self.config["tol"],
-                                 class_weight=self.config["class_weight"])
+            classes, coef, bias = self._fit_svm(X, y)
         else:
             from sklearn.linear_model import LogisticRegression
 
             est = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], tol=self.config["tol"],
                                      class_weight=self.config["class_weight"])
-        est.fit(X, y)
-        coef, bias = np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_)
+            est.fit(X, y)
+            classes, coef, bias = est.classes_, np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_)
         if coef.shape[0] == 1:  # two classes: sklearn keeps one row
             coef, bias = np.vstack([-coef, coef]), np.array([-bias[0], bias[0]])
-        self._classes = est.classes_
+        self._classes = classes
         self._weights_t = np.ascontiguousarray(coef.T, dtype=np.float32)
         self._bias = bias.astype(np.float32)
         self._neighbours = self._starts = None
         if dense is not None:
             order = np.argsort(y, kind="stable")  # np.unique order == classes_ order
             self._neighbours = np.ascontiguousarray(dense[order])
-            self._starts = np.searchsorted(y[order], est.classes_)
+            self._starts = np.searchsorted(y[order], classes)
         self.process(batch)
 
-    def scores(self, batch: Batch) -> np.ndarray:
+    def _fit_svm(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One-vs-rest linear SVMs, the classes split over ``n_jobs`` threads (liblinear releases
+        the GIL). Each part relabels the other parts' classes as one rest label, which leaves every
+        binary problem of its own classes exactly as in a single fit; the rest label's row is dropped."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from sklearn.svm import LinearSVC
+
+        classes = np.unique(y)
+        jobs = max(1, min(int(self.config["n_jobs"]), len(classes) // 2))
+        if jobs == 1 or len(classes) < 3:
+            est = LinearSVC(C=self.config["C"], max_iter=self.config["max_iter"], tol=self.config["tol"],
+                            class_weight=self.config["class_weight"])
+            est.fit(X, y)
+            return est.classes_, np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_)
+        rest = "\uffff"  # sorts after every intent name
+        parts = [classes[i::jobs] for i in range(jobs)]
+
+        def fit(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            est = LinearSVC(C=self.config["C"], max_iter=self.config["max_iter"], tol=self.config["tol"],
+                            class_weight=self.config["class_weight"])
+            est.fit(X, np.where(np.isin(y, part), y, rest))
+            keep = est.classes_ != rest
+            return est.coef_[keep], est.intercept_[keep]
+
+        with ThreadPoolExecutor(jobs) as pool:
+            fitted = list(pool.map(fit, parts))
+        order = np.argsort(np.concatenate(parts), kind="stable")
+        coef = np.vstack([c for c, _ in fitted])[order]
+        bias = np.concatenate([b for _, b in fitted])[order]
+        return classes, coef, bias
+
+    def parts(self, batch: Batch) -> tuple[np.ndarray, np.ndarray | None]:
+        """Linear scores and, with kNN fusion, each intent's best cosine similarity (texts × classes)."""
         X, dense = self._split(batch)
         if X is None:
             X, dense = sp.csr_matrix(dense), None
         linear = np.asarray(X.astype(np.float32) @ self._weights_t) + self._bias
         if dense is not None and self._neighbours is not None:
-            similarities = dense @ self._neighbours.T
-            linear = linear + self.config["knn_weight"] * np.maximum.reduceat(similarities, self._starts, axis=1)
-        return linear
+            return linear, np.maximum.reduceat(dense @ self._neighbours.T, self._starts, axis=1)
+        return linear, None
+
+    def scores(self, batch: Batch) -> np.ndarray:
+        linear, knn = self.parts(batch)
+        return linear if knn is None else linear + self.config["knn_weight"] * knn
 
     def process(self, batch: Batch) -> None:
         assert self._classes is not None, "classifier is not trained"
-        probs = softmax(self.scores(batch), float(self.config["temperature"]))
+        linear, knn = self.parts(batch)
+        fused = linear if knn is None else linear + self.config["knn_weight"] * knn
+        probs = softmax(fused, float(self.config["temperature"]))
         classes = self._classes
         k = min(int(self.config["ranking_length"]), len(classes))
         top = np.argsort(-probs, axis=1)[:, :k]
+        batch.similarities = [] if knn is None else [float(knn[i, row[0]]) for i, row in enumerate(top)]
         batch.rankings = [
             [(str(classes[j]), float(probs[i, j])) for j in row] for i, row in enumerate(top)
         ]

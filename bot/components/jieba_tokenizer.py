@@ -5,8 +5,11 @@ cuts words exactly as it did when trained, even if ``bot/resources/jieba_userdic
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import shutil
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,28 @@ from bot.components.base import Batch, Component
 from bot.errors import ConfigError, MissingDependencyError
 
 _DICT_NAME = "userdict.txt"
+
+
+_DICTIONARIES: dict[str, bytes] = {}
+
+
+@lru_cache(maxsize=4)
+def _shared_tokenizer(digest: str) -> Any:
+    """One jieba tokenizer per dictionary content, shared by the pipelines of this process."""
+    try:
+        import jieba
+    except ImportError as exc:  # pragma: no cover - jieba is a core dependency
+        raise MissingDependencyError(JiebaTokenizer.name, "jieba") from exc
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    if digest:
+        tokenizer.load_userdict(io.BytesIO(_DICTIONARIES[digest]))  # jieba leaves a path's file open
+    return tokenizer
+
+
+@lru_cache(maxsize=65536)
+def _cut(digest: str, text: str) -> tuple[str, ...]:
+    return tuple(w for w in _shared_tokenizer(digest).lcut(text) if w.strip())
 
 
 class JiebaTokenizer(Component):
@@ -36,22 +61,26 @@ class JiebaTokenizer(Component):
 
     def _jieba(self) -> Any:
         if self._tokenizer is None:
-            try:
-                import jieba
-            except ImportError as exc:  # pragma: no cover - jieba is a core dependency
-                raise MissingDependencyError(self.name, "jieba") from exc
-            jieba.setLogLevel(logging.WARNING)
-            tokenizer = jieba.Tokenizer()
-            if self._dictionary is not None:
-                with self._dictionary.open("rb") as handle:  # jieba leaves a path's file open
-                    tokenizer.load_userdict(handle)
-            self._tokenizer = tokenizer
+            self._tokenizer = _shared_tokenizer(self._dictionary_key())
         return self._tokenizer
 
+    def _dictionary_key(self) -> str:
+        """The dictionary's content hash ("" without one): the key of the shared tokenizer and cuts."""
+        if self._dictionary is None:
+            return ""
+        content = self._dictionary.read_bytes()
+        digest = hashlib.sha256(content).hexdigest()
+        _DICTIONARIES.setdefault(digest, content)
+        return digest
+
     def process(self, batch: Batch) -> None:
-        jieba = self._jieba()
         texts = batch.normalized or batch.texts
-        batch.tokens = [[w for w in jieba.lcut(t) if w.strip()] for t in texts]
+        if len(texts) > 1:  # training and batches: memoised per dictionary (a retrain re-cuts the same texts)
+            key = self._dictionary_key()
+            batch.tokens = [list(_cut(key, t)) for t in texts]
+        else:
+            jieba = self._jieba()
+            batch.tokens = [[w for w in jieba.lcut(t) if w.strip()] for t in texts]
 
     def persist(self, directory: Path) -> None:
         super().persist(directory)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,15 @@ def _identity(tokens: list[str]) -> list[str]:
 
 def _syllables(text: str) -> list[str]:
     """Toneless pinyin per Chinese character; other runs (Latin, digits) kept as they are."""
+    return list(_cached_syllables(text))
+
+
+@lru_cache(maxsize=65536)
+def _cached_syllables(text: str) -> tuple[str, ...]:
+    """Memoised: a retrain in the same process (the engineer's loop) re-reads the same 15k texts."""
     from pypinyin import lazy_pinyin  # lazy: loads its dictionary on first use
 
-    return [s.strip() for s in lazy_pinyin(text) if s.strip()]
+    return tuple(s.strip() for s in lazy_pinyin(text) if s.strip())
 
 
 FAST_BATCH = 32
