@@ -29,6 +29,7 @@ export const METRICS = [
 ];
 export const MAX_CHANGES = 50;
 
+/** A server timestamp (seconds) as a date and time in Asia/Taipei, or —. @param {unknown} seconds */
 export function dateTime(seconds) {
   if (typeof seconds !== "number") return "—";
   return new Date(seconds * 1000).toLocaleString("zh-TW", {
@@ -37,10 +38,12 @@ export function dateTime(seconds) {
   });
 }
 
+/** @param {unknown} value a fraction @param {number} [digits] */
 export function percent(value, digits = 1) {
   return typeof value === "number" ? `${(value * 100).toFixed(digits)}%` : "—";
 }
 
+/** When a model version (a UTC timestamp) was trained, in Asia/Taipei. @param {string | null} version */
 export function versionTime(version) {
   // versions are UTC timestamps: 20261130-123835-020961
   const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})/.exec(version || "");
@@ -51,18 +54,21 @@ export function versionTime(version) {
   });
 }
 
+/** @param {string | null} version */
 export function versionText(version) {
   if (!version) return "無";
   const when = versionTime(version);
   return when ? `${version}（${when} 訓練）` : version;
 }
 
+/** @param {string | null} intent */
 export function intentText(intent) {
   if (!intent) return "未回答";
   if (intent === "nlu_fallback") return "無法判斷";
   return CONVERSATION_INTENTS[intent] ? `${intent}（${CONVERSATION_INTENTS[intent]}）` : intent;
 }
 
+/** The deploy gate's reason (English, from the server) in Chinese. @param {string} reason */
 export function gateReason(reason) {
   let m = /^success drops from (\S+) to (\S+)$/.exec(reason);
   if (m) return `答對率從 ${m[1]} 降到 ${m[2]}`;
