@@ -9,9 +9,9 @@ that status; the CLI prints it as one line (``handoff/cli.py``). The root lives 
 package, because ``bot/`` may import nothing above it.
 
     HotlineError                                   error                500
-    ├── ConfigError (also ValueError)               config               500  config.yml or a setting is wrong
-    │   ├── MissingDependencyError                  missing_dependency   500  says which pip install
-    │   └── EndpointsError             handoff/endpoints.py  endpoints  500  endpoints.yml malformed
+    ├── ConfigError (also ValueError)               config               422  config.yml or a setting is wrong
+    │   ├── MissingDependencyError                  missing_dependency   422  says which pip install
+    │   └── EndpointsError             handoff/endpoints.py  endpoints  422  endpoints.yml malformed
     ├── TrainingDataError (also ValueError)         training_data        422  nlu_data YAML off the Rasa 3 schema
     ├── ModelNotFoundError (also FileNotFoundError) no_model             404  no trained model (version) there
     ├── NLUInputError (also ValueError)   handoff/nlu_service.py  nlu_input  422  one text could not be parsed
@@ -57,9 +57,10 @@ class HotlineError(Exception):
 
 
 class ConfigError(HotlineError, ValueError):
-    """A configuration file or value is wrong; the message says how to fix it."""
+    """A configuration file or value is wrong; the message says how to fix it. 422 when a request
+    runs into it (a training started from the engineer's page)."""
 
-    code = "config"
+    code, status = "config", 422
 
 
 class MissingDependencyError(ConfigError):

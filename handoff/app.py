@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from handoff import access, rest_callbacks, security
+from handoff import access, errors, rest_callbacks, security
 from handoff.api import agencies as agencies_api
 from handoff.api import (
     agent_ws,
@@ -19,7 +19,6 @@ from handoff.api import (
     case_status,
     cases,
     chat_ws,
-    engineer,
     health,
     kb_admin,
     nlu,
@@ -33,6 +32,7 @@ from handoff.api import callbacks as callbacks_api
 from handoff.api import catalog as catalog_api
 from handoff.api import records as records_api
 from handoff.api import wallboard as wallboard_api
+from handoff.engineering import api as engineer
 from handoff.services import background_tasks, close_services, open_services
 from handoff.settings import Settings, get_settings
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="hotline", version="0.1.0", lifespan=lifespan, dependencies=[Depends(access.enforce)])
     app.add_middleware(security.JSONBodyGuard)
     app.add_middleware(security.SecurityHeaders)
+    errors.install(app)  # one handler: any HotlineError → {detail, code}, its status, X-Error-Code
     security.patch_openapi(app)
     for module in (health, nlu, auth, staff, engineer, cases, kb_admin, reports, rest_channel, chat_ws, agent_ws,
                    pages):

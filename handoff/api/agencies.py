@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from handoff import access
-from handoff.cases.lifecycle import CaseError
+from handoff.api.bodies import UNSET, row_model
 from handoff.deps import CurrentStaff, CurrentSupervisor, ServicesDep
+from handoff.storage.schema import agencies
 
 router = APIRouter(prefix="/api/agencies", tags=["agencies"])
 access.register("GET", "/api/agencies", access.AGENT, access.SUPERVISOR, access.AGENCY)
@@ -29,27 +30,20 @@ class AgencyNew(AgencyEdit):
     name: str = Field(min_length=1, max_length=100)
 
 
-def _error(exc: CaseError) -> HTTPException:
-    return HTTPException(exc.status, str(exc), headers={"X-Error-Code": exc.code})
+Agency = row_model("Agency", agencies, doc="An agency a case can go to, with its designated contact (承辦窗口).")
 
 
-@router.get("")
+@router.get("", response_model=list[Agency], **UNSET)  # type: ignore[valid-type]
 async def list_agencies(services: ServicesDep, user: CurrentStaff) -> list[dict[str, Any]]:
     return await services.cases.book.list()
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Agency, **UNSET)
 async def add_agency(services: ServicesDep, body: AgencyNew, user: CurrentSupervisor) -> dict[str, Any]:
-    try:
-        return await services.cases.book.create(user["username"], body.name,
-                                                          body.model_dump(exclude={"name"}, exclude_unset=True))
-    except CaseError as exc:
-        raise _error(exc) from exc
+    return await services.cases.book.create(user["username"], body.name,
+                                            body.model_dump(exclude={"name"}, exclude_unset=True))
 
 
-@router.patch("/{name}")
+@router.patch("/{name}", response_model=Agency, **UNSET)
 async def edit_agency(services: ServicesDep, name: str, body: AgencyEdit, user: CurrentSupervisor) -> dict[str, Any]:
-    try:
-        return await services.cases.book.update(user["username"], name, body.model_dump(exclude_unset=True))
-    except CaseError as exc:
-        raise _error(exc) from exc
+    return await services.cases.book.update(user["username"], name, body.model_dump(exclude_unset=True))

@@ -15,14 +15,15 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from handoff import access
+from handoff.api.bodies import Body
 from handoff.api.pages import PAGES
+from handoff.cases.aftercare import NOT_FOUND
 from handoff.cases.lifecycle import CaseError
 from handoff.deps import Services, ServicesDep
 
 router = APIRouter(tags=["case status"])
 for _method, _path in (("GET", "/case-status"), ("GET", "/api/case-status"), ("POST", "/api/case-status/survey")):
     access.register(_method, _path, access.ANYONE, note="citizens: rate-limited, status + published reply only")
-NOT_FOUND = "查無此案件，請確認案號及電話末四碼"
 
 
 def _limit(request: Request, services: Services) -> None:
@@ -38,27 +39,36 @@ class SurveyIn(BaseModel):
     comment: str | None = Field(None, max_length=1000)
 
 
+class PublicStatus(Body):
+    """All the public page may show: the status and, once replied, the agency's published reply."""
+
+    number: str
+    status: str
+    reply: str | None
+    survey_open: bool
+
+
+class SurveyThanks(Body):
+    saved: bool
+
+
 @router.get("/case-status", include_in_schema=False)
 async def status_page() -> FileResponse:
     return FileResponse(PAGES / "case_status.html", media_type="text/html; charset=utf-8")
 
 
-@router.get("/api/case-status")
+@router.get("/api/case-status", response_model=PublicStatus)
 async def case_status(request: Request, services: ServicesDep, number: Annotated[str, Query(max_length=24)],
                       digits: Annotated[str, Query(max_length=8)]) -> dict[str, Any]:
     _limit(request, services)
     found = await services.cases.aftercare.status(number, digits)
     if found is None:
-        raise HTTPException(404, NOT_FOUND)
+        raise CaseError("not_found", NOT_FOUND, 404)
     return found
 
 
-@router.post("/api/case-status/survey", status_code=201)
+@router.post("/api/case-status/survey", status_code=201, response_model=SurveyThanks)
 async def case_survey(request: Request, services: ServicesDep, body: SurveyIn) -> dict[str, Any]:
     _limit(request, services)
-    try:
-        await services.cases.aftercare.citizen_survey(body.number, body.digits, body.score, body.comment)
-    except CaseError as exc:
-        raise HTTPException(exc.status, NOT_FOUND if exc.status == 404 else str(exc),
-                            headers={"X-Error-Code": exc.code}) from exc
+    await services.cases.aftercare.citizen_survey(body.number, body.digits, body.score, body.comment)
     return {"saved": True}

@@ -9,18 +9,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import HotlineError
 from handoff import control, kb_live
-from handoff.deps import CurrentStaff, CurrentSupervisor, HubDep, ServicesDep, SettingsDep
+from handoff.api.bodies import Body
+from handoff.deps import CurrentStaff, CurrentSupervisor, ServicesDep, SettingsDep
 from handoff.hub import AGENTS_CHANNEL
 from handoff.services import Services
 from handoff.storage.training import in_database, write_examples
 from kb_sync import upkeep
-from kb_sync.errors import EntryNotFound, StaleChange, UpkeepError
+from kb_sync.errors import EntryNotFound
 from kb_sync.readers import MAX_FIELD_CHARS
 
 router = APIRouter(prefix="/api", tags=["kb upkeep"])
@@ -43,9 +44,115 @@ class RejectRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-def _http(exc: UpkeepError) -> HTTPException:
-    status = 404 if isinstance(exc, EntryNotFound) else 409 if isinstance(exc, StaleChange) else 422
-    return HTTPException(status, str(exc))
+# ---- response bodies ---------------------------------------------------------------------------
+class ListedEntry(Body):
+    id: str
+    category: str
+    agency: str
+    question: str
+    revision: int
+    updated_at: str
+    pending: bool = Field(description="An edit of this entry awaits review.")
+
+
+class EntryList(Body):
+    entries: list[ListedEntry]
+    total: int
+    drafts: int
+    pending: int
+
+
+class ReviewItem(Body):
+    """What a reviewer sees: before (null for a new entry), after, and the field-by-field diff."""
+
+    entry_id: str
+    kind: str = Field(description="new (a draft) or edit (a pending change of an approved entry)")
+    status: str
+    change_id: int | None
+    proposed_by: str | None
+    proposed_at: str | None
+    examples: list[str]
+    base_revision: int | None = Field(None, description="Edits only: the revision the edit was made on.")
+    stale: bool | None = Field(None, description="Edits only: the entry changed since.")
+    before: dict[str, str] | None
+    after: dict[str, str]
+    changes: list[dict[str, Any]]
+    summary: str
+    pii_warnings: list[dict[str, Any]]
+
+
+class KBEntry(Body):
+    id: str
+    category: str
+    agency: str
+    question: str
+    answer: str
+    status: str
+    revision: int
+    updated_at: str
+
+
+class EntryHistory(Body):
+    entry_id: str
+    revisions: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
+
+
+class EntryDetail(Body):
+    entry: KBEntry
+    review: ReviewItem | None
+    history: EntryHistory
+
+
+class Approved(Body):
+    entry_id: str
+    revision: int
+    action: str
+    summary: str
+    announcement_id: int
+    training_file: str | None
+    training_error: str | None
+    retrain_needed: bool
+
+
+class Rejected(Body):
+    entry_id: str
+    status: str
+    reason: str
+
+
+class Ack(Body):
+    username: str
+    acked_at: float
+
+
+class Announcement(Body):
+    id: int
+    kb_id: str
+    revision: int
+    title: str
+    body: str
+    created_by: str
+    created_at: float
+
+
+class AnnouncementStatus(Announcement):
+    acks: list[Ack]
+    pending: list[str] = Field(description="Staff who have not acknowledged it yet.")
+
+
+class MyAnnouncement(Announcement):
+    acked_at: float | None
+
+
+class Acknowledged(Body):
+    announcement_id: int
+    username: str
+    acked_at: float
+
+
+class UnknownAnnouncement(HotlineError, LookupError):
+    code, status = "not_found", 404
 
 
 def _model_knows(services: Services, intent: str) -> bool:
@@ -59,7 +166,7 @@ def _model_knows(services: Services, intent: str) -> bool:
 
 
 # ---- supervisors: entries and review ------------------------------------------------------------
-@router.get("/kb/entries")
+@router.get("/kb/entries", response_model=EntryList)
 async def entries(services: ServicesDep, user: CurrentSupervisor,
                   q: str = Query("", max_length=200), limit: int = Query(400, ge=1, le=2000)) -> dict[str, Any]:
     """Approved entries (no answers) — all, or the best matches for ``q`` — and the review counts."""
@@ -74,35 +181,32 @@ async def entries(services: ServicesDep, user: CurrentSupervisor,
             "drafts": sum(i["kind"] == "new" for i in queue), "pending": sum(i["kind"] == "edit" for i in queue)}
 
 
-@router.get("/kb/review")
+@router.get("/kb/review", response_model=list[ReviewItem], response_model_exclude_unset=True)
 async def review(services: ServicesDep, user: CurrentSupervisor) -> list[dict[str, Any]]:
     return upkeep.review_queue(services.kb)
 
 
-@router.get("/kb/entries/{entry_id}")
+@router.get("/kb/entries/{entry_id}", response_model=EntryDetail, response_model_exclude_unset=True)
 async def entry(entry_id: str, services: ServicesDep, user: CurrentSupervisor) -> dict[str, Any]:
     """One entry in any status, its pending review item (if any) and its history."""
     kb = services.kb
     row = kb.find(entry_id)
     if row is None:
-        raise HTTPException(404, f"沒有知識庫條目 {entry_id}")
+        raise EntryNotFound(f"沒有知識庫條目 {entry_id}")
     pending = None
     if row["status"] == "draft" or upkeep.pending_change(kb, entry_id):
         pending = upkeep.review_item(kb, row)
     return {"entry": row, "review": pending, "history": upkeep.entry_history(kb, entry_id)}
 
 
-@router.put("/kb/entries/{entry_id}")
+@router.put("/kb/entries/{entry_id}", response_model=ReviewItem, response_model_exclude_unset=True)
 async def edit(entry_id: str, body: EditRequest, services: ServicesDep, user: CurrentSupervisor) -> dict[str, Any]:
     """Edit a draft, or propose an edit of an approved entry; either then awaits approval."""
-    try:
-        return upkeep.propose(services.kb, entry_id, body.model_dump(), user["username"])
-    except UpkeepError as exc:
-        raise _http(exc) from exc
+    return upkeep.propose(services.kb, entry_id, body.model_dump(), user["username"])
 
 
-@router.post("/kb/entries/{entry_id}/approve")
-async def approve(entry_id: str, body: ApproveRequest, services: ServicesDep, hub: HubDep, settings: SettingsDep,
+@router.post("/kb/entries/{entry_id}/approve", response_model=Approved)
+async def approve(entry_id: str, body: ApproveRequest, services: ServicesDep, settings: SettingsDep,
                   user: CurrentSupervisor) -> dict[str, Any]:
     """A new revision, live at once in this server, announced to the agents (one transaction)."""
     def approve_and_announce() -> upkeep.Approval:
@@ -110,10 +214,7 @@ async def approve(entry_id: str, body: ApproveRequest, services: ServicesDep, hu
                               also=lambda conn, approval: kb_live.record(conn, approval, user["username"]),
                               confirm_pii=body.confirm_pii)
 
-    try:
-        approval = await asyncio.get_running_loop().run_in_executor(None, approve_and_announce)
-    except UpkeepError as exc:
-        raise _http(exc) from exc
+    approval = await asyncio.get_running_loop().run_in_executor(None, approve_and_announce)
     training_file, training_error = None, None
     if approval.action == "added":
         try:  # the approval stands either way; the engineer can still label examples by hand
@@ -130,47 +231,44 @@ async def approve(entry_id: str, body: ApproveRequest, services: ServicesDep, hu
     await control.announce(services.backends.broker, {"type": "kb_changed", "revision": approval.revision})  # other processes
     announcement = approval.announcement
     # Pushed to every connected agent console, on whatever process (the console then re-reads its list).
-    await hub.broker.publish(AGENTS_CHANNEL, {"type": "announcement", "id": announcement["id"]})
+    await services.backends.broker.publish(AGENTS_CHANNEL, {"type": "announcement", "id": announcement["id"]})
     return {"entry_id": entry_id, "revision": approval.revision, "action": approval.action,
             "summary": approval.summary, "announcement_id": announcement["id"], "training_file": training_file,
             "training_error": training_error,
             "retrain_needed": not _model_knows(services, entry_id)}
 
 
-@router.post("/kb/entries/{entry_id}/reject")
+@router.post("/kb/entries/{entry_id}/reject", response_model=Rejected)
 async def reject(entry_id: str, body: RejectRequest, services: ServicesDep, user: CurrentSupervisor) -> dict[str, Any]:
-    try:
-        return upkeep.reject(services.kb, entry_id, user["username"], body.reason)
-    except UpkeepError as exc:
-        raise _http(exc) from exc
+    return upkeep.reject(services.kb, entry_id, user["username"], body.reason)
 
 
-@router.get("/kb/entries/{entry_id}/history")
+@router.get("/kb/entries/{entry_id}/history", response_model=EntryHistory)
 async def history(entry_id: str, services: ServicesDep, user: CurrentSupervisor) -> dict[str, Any]:
     if services.kb.find(entry_id) is None:
-        raise HTTPException(404, f"沒有知識庫條目 {entry_id}")
+        raise EntryNotFound(f"沒有知識庫條目 {entry_id}")
     return upkeep.entry_history(services.kb, entry_id)
 
 
-@router.get("/kb/announcements")
-async def announcement_status(hub: HubDep, user: CurrentSupervisor,
+@router.get("/kb/announcements", response_model=list[AnnouncementStatus])
+async def announcement_status(services: ServicesDep, user: CurrentSupervisor,
                               limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
     """Each announcement with who acknowledged it (and when) and which agents have not yet."""
-    return await kb_live.overview(hub.store.db, limit)
+    return await kb_live.overview(services.db, limit)
 
 
 # ---- every staff user: their announcements ------------------------------------------------------
-@router.get("/announcements")
-async def my_announcements(hub: HubDep, user: CurrentStaff,
+@router.get("/announcements", response_model=list[MyAnnouncement])
+async def my_announcements(services: ServicesDep, user: CurrentStaff,
                            include_acked: bool = Query(False, alias="all")) -> list[dict[str, Any]]:
     """Unacknowledged announcements (``?all=true``: acknowledged ones too), newest first."""
-    return await kb_live.for_user(hub.store.db, user["username"], include_acked=include_acked)
+    return await kb_live.for_user(services.db, user["username"], include_acked=include_acked)
 
 
-@router.post("/announcements/{announcement_id}/ack")
-async def acknowledge(announcement_id: int, hub: HubDep, user: CurrentStaff) -> dict[str, Any]:
+@router.post("/announcements/{announcement_id}/ack", response_model=Acknowledged)
+async def acknowledge(announcement_id: int, services: ServicesDep, user: CurrentStaff) -> dict[str, Any]:
     try:
-        acked_at = await kb_live.acknowledge(hub.store.db, announcement_id, user["username"])
-    except LookupError as exc:
-        raise HTTPException(404, str(exc)) from exc
+        acked_at = await kb_live.acknowledge(services.db, announcement_id, user["username"])
+    except LookupError as exc:  # kb_live's own (not yet a HotlineError)
+        raise UnknownAnnouncement(str(exc)) from exc
     return {"announcement_id": announcement_id, "username": user["username"], "acked_at": acked_at}

@@ -31,6 +31,7 @@ PUBLIC_STATUS = {"draft": "已收件，審核中", "approved": "已收件，審�
                  "closed": "已結案"}
 SURVEYABLE = ("replied", "closed")
 NUMBER = re.compile(r"^\d{7}-\d{4}$")
+NOT_FOUND = "查無此案件，請確認案號及電話末四碼"  # what the public page hears for any wrong number/digits pair
 
 
 def last4(case: Mapping[Any, Any]) -> str:
@@ -90,7 +91,7 @@ class Aftercare:
         def find(c: Connection) -> dict[str, Any]:
             case = _match(c, number.strip(), digits.strip())
             if case is None:
-                raise CaseError("not_found", "no case with this number and these digits", 404)
+                raise CaseError("not_found", NOT_FOUND, 404)
             return case
 
         return await self._record(find, score, comment, "citizen", None)
