@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Connection, insert, select
 
 from handoff import access
-from handoff.deps import CurrentSupervisor, HubDep
-from handoff.reports.figures import ReportError
+from handoff.api.bodies import UNSET, row_model
+from handoff.deps import CurrentSupervisor, ServicesDep
 from handoff.reports.periods import period
 from handoff.storage.schema import spot_checks
 
@@ -38,30 +38,30 @@ class SpotCheckIn(BaseModel):
         return value
 
 
-@router.post("", status_code=201)
-async def record(body: SpotCheckIn, hub: HubDep, user: CurrentSupervisor) -> dict[str, Any]:
+SpotCheck = row_model("SpotCheck", spot_checks, doc="A spot check (抽測, 表3); times are epoch seconds.")
+
+
+@router.post("", status_code=201, response_model=SpotCheck, **UNSET)
+async def record(body: SpotCheckIn, services: ServicesDep, user: CurrentSupervisor) -> dict[str, Any]:
     def stamp(value: datetime | None) -> float | None:
         return value.timestamp() if value else None
 
     row = {"tester": body.tester, "called_at": body.called_at.timestamp(), "agency": body.agency,
            "reporting_agency": body.reporting_agency or None, "replied_at": stamp(body.replied_at),
            "survey_at": stamp(body.survey_at), "score": body.score, "note": body.note,
-           "recorded_by": user["username"], "created_at": hub.clock.now().timestamp()}
+           "recorded_by": user["username"], "created_at": services.clock.now().timestamp()}
 
     def write(c: Connection) -> dict[str, Any]:
-        row["id"] = c.execute(insert(spot_checks).values(row)).inserted_primary_key[0]
+        row["id"] = c.execute(insert(spot_checks).values(row).returning(spot_checks.c.id)).scalar_one()
         return row
 
-    return await hub.store.db.write(write)
+    return await services.db.write(write)
 
 
-@router.get("")
-async def listed(hub: HubDep, user: CurrentSupervisor,
+@router.get("", response_model=list[SpotCheck], **UNSET)  # type: ignore[valid-type]
+async def listed(services: ServicesDep, user: CurrentSupervisor,
                  month: str = Query(..., pattern=r"^\d{4}-\d{2}$")) -> list[dict[str, Any]]:
-    try:
-        span = period("month", month)
-    except ReportError as exc:
-        raise HTTPException(422, str(exc)) from exc
-    return await hub.store.db.read(lambda c: [dict(r._mapping) for r in c.execute(
+    span = period("month", month)  # a ReportError (422) says the expected form
+    return await services.db.read(lambda c: [dict(r._mapping) for r in c.execute(
         select(spot_checks).where(spot_checks.c.called_at >= span.start, spot_checks.c.called_at < span.end)
         .order_by(spot_checks.c.called_at))])
