@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from handoff import access, errors, rest_callbacks, security
+from handoff import access, errors, security
 from handoff.api import agencies as agencies_api
 from handoff.api import (
     agent_ws,
@@ -24,6 +24,7 @@ from handoff.api import (
     nlu,
     pages,
     reports,
+    rest_callbacks,
     rest_channel,
     spot_checks,
     staff,

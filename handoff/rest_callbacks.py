@@ -18,6 +18,8 @@ Pushed are the agent's messages and the system messages agent actions cause (joi
 the closing survey prompt) — the bot's answers already came back in the webhook's response. The
 pusher runs in one process at a time (the "rest-callbacks" lease, like the case sweep), state is in
 ``rest_clients`` (``delivered_seq``), so a restart or another process carries on where it stopped.
+
+This module delivers; the two routes are in handoff/api/rest_callbacks.py.
 """
 from __future__ import annotations
 
@@ -27,16 +29,11 @@ import hmac
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, Field
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, select, update
 
-from handoff import access
-from handoff.api.rest_channel import _conversation_id
-from handoff.deps import HubDep
 from handoff.storage.database import Database
 from handoff.storage.schema import messages, rest_clients
 
@@ -44,17 +41,9 @@ if TYPE_CHECKING:
     from handoff.services import Services
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/webhooks/rest", tags=["rest channel"])
-access.register("POST", "/webhooks/rest/callback", access.ANYONE, note="REST clients register a callback URL")
-access.register("GET", "/webhooks/rest/messages", access.ANYONE, note="REST clients fetch new messages")
 PUSHED_SYSTEM_KINDS = ("agent", "survey")
 MAX_BACKOFF = 300.0
 TIMEOUT = 5.0
-
-
-class CallbackIn(BaseModel):
-    sender: str = Field(min_length=1, max_length=128)
-    url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$")
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -69,40 +58,6 @@ def backoff(attempts: int) -> float:
 
 def pushed(message: dict[str, Any]) -> bool:
     return message["sender"] == "agent" or (message["sender"] == "system" and message.get("kind") in PUSHED_SYSTEM_KINDS)
-
-
-@router.post("/callback")
-async def register(body: CallbackIn, hub: HubDep) -> dict[str, Any]:
-    """Register (or with ``url: null`` remove) the sender's callback URL. Messages from now on are
-    pushed; earlier ones can be fetched."""
-    conversation_id = _conversation_id(body.sender)
-    if await hub.store.get_conversation(conversation_id) is None:
-        raise HTTPException(404, "no conversation for this sender yet: send a message first")
-
-    def write(c: Connection) -> int:
-        last = int(c.execute(select(func.coalesce(func.max(messages.c.seq), 0))
-                             .where(messages.c.conversation_id == conversation_id)).scalar_one())
-        values = {"callback_url": body.url, "delivered_seq": last, "attempts": 0, "next_attempt_at": None,
-                  "last_error": None}
-        done = c.execute(update(rest_clients).where(rest_clients.c.conversation_id == conversation_id).values(values))
-        if not done.rowcount:
-            c.execute(insert(rest_clients).values(conversation_id=conversation_id, sender=body.sender,
-                                                  created_at=time.time(), **values))
-        return last
-
-    last = await hub.store.db.write(write)
-    return {"sender": body.sender, "callback_url": body.url, "after": last}
-
-
-@router.get("/messages")
-async def fetch(hub: HubDep, sender: Annotated[str, Query(min_length=1, max_length=128)],
-                after: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
-    """What the bot, the agent and the system said after ``after`` (a seq), oldest first."""
-    conversation_id = _conversation_id(sender)
-    if await hub.store.get_conversation(conversation_id) is None:
-        raise HTTPException(404, "no conversation for this sender")
-    return [{"recipient_id": sender, "seq": m["seq"], "sender": m["sender"], "text": m["text"]}
-            for m in await hub.store.messages_since(conversation_id, after) if m["sender"] != "citizen"]
 
 
 class Pusher:
