@@ -24,8 +24,8 @@ import numpy as np
 from bot.intents import is_faq
 from bot.model_selection import OOS_INTENT, families, eval_row
 
-KNN_WEIGHTS = (6.0, 10.0, 15.0, 20.0, 30.0)
-TEMPERATURES = (1.0, 2.0, 4.0, 6.0, 8.0, 12.0)
+KNN_WEIGHTS = (1.0, 2.0, 3.0, 4.0, 6.0, 10.0, 15.0)
+TEMPERATURES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
 THRESHOLDS = tuple(np.round(np.arange(0.30, 0.99, 0.02), 2)) + (0.99, 0.995, 0.998, 0.999)
 GAPS = (0.0, 0.05, 0.1, 0.2, 0.3)
 OOS_MAX = (0.02, 0.05, 0.1, 0.2, 0.3, 1.01)
