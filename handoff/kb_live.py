@@ -95,7 +95,9 @@ def record(conn: Connection, approval: Approval, created_by: str, now: float | N
     values = {"kb_id": approval.entry_id, "revision": approval.revision, "title": title, "body": body,
               "created_by": created_by, "created_at": now if now is not None else time.time()}
     result = conn.execute(insert(announcements).values(values))
-    return {"id": int(result.inserted_primary_key[0]), **values}
+    key = result.inserted_primary_key
+    assert key is not None
+    return {"id": int(key[0]), **values}
 
 
 async def publish(db: Database, approval: Approval, created_by: str, now: float | None = None) -> dict[str, Any]:

@@ -38,18 +38,18 @@ def _purge_one(c: Connection, conversation_id: str, now: float) -> None:
         masked = mask(row.text)
         if masked != row.text:
             c.execute(update(messages).where(messages.c.id == row.id).values(text=masked))
-    for row in c.execute(select(callbacks.c.id, callbacks.c.question, callbacks.c.phone)
+    for cb in c.execute(select(callbacks.c.id, callbacks.c.question, callbacks.c.phone)
                          .where(callbacks.c.conversation_id == conversation_id)):
-        c.execute(update(callbacks).where(callbacks.c.id == row.id).values(
-            name="[姓名]", phone=mask(row.phone) if row.phone else row.phone, question=mask(row.question)))
-    for row in c.execute(select(surveys.c.comment).where(surveys.c.conversation_id == conversation_id)):
+        c.execute(update(callbacks).where(callbacks.c.id == cb.id).values(
+            name="[姓名]", phone=mask(cb.phone) if cb.phone else cb.phone, question=mask(cb.question)))
+    for survey in c.execute(select(surveys.c.comment).where(surveys.c.conversation_id == conversation_id)):
         c.execute(update(surveys).where(surveys.c.conversation_id == conversation_id)
-                  .values(comment=_mask_or_none(row.comment)))
+                  .values(comment=_mask_or_none(survey.comment)))
     wrapup_columns = {col.name for col in wrapups.columns}
     text_columns = [name for name in ("summary", "answer", "citizen_phone") if name in wrapup_columns]
-    for row in c.execute(select(*(wrapups.c[name] for name in text_columns))
+    for wrapup in c.execute(select(*(wrapups.c[name] for name in text_columns))
                          .where(wrapups.c.conversation_id == conversation_id)):
-        values = {name: _mask_or_none(row._mapping[name]) for name in text_columns}
+        values: dict[str, str | None] = {name: _mask_or_none(wrapup._mapping[name]) for name in text_columns}
         if "citizen_name" in wrapup_columns:
             values["citizen_name"] = None
         c.execute(update(wrapups).where(wrapups.c.conversation_id == conversation_id).values(values))

@@ -6,6 +6,8 @@ offline mode (``--sql``) prints the SQL instead of running it.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
@@ -14,7 +16,7 @@ from handoff.storage.schema import metadata
 config = context.config
 
 
-def _configure(**kwargs: object) -> None:
+def _configure(**kwargs: Any) -> None:
     context.configure(target_metadata=metadata, compare_type=True,
                       render_as_batch=True,  # SQLite alters tables by copy-and-move
                       **kwargs)
