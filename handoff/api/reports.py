@@ -21,6 +21,10 @@ MONTH = Query(..., pattern=r"^\d{4}-\d{2}$", description="Calendar month in Asia
 KIND = Query(..., pattern="^(day|week|month|year)$", description="day, week, month or year.")
 VALUE = Query(..., max_length=10, description="2023-10-05, 2023-W41, 2023-10 or 2023.")
 access.register("GET", "/api/reports/period", access.SUPERVISOR)
+DOWNLOAD: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The report as a file: XLSX (default), CSV or JSON (``format``), the JSON being MonthlyReport.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MonthlyReport"}},
+                **{FORMATS[f]: {} for f in ("csv", "xlsx")}}}}
 access.register("GET", "/api/reports/period/export", access.SUPERVISOR)
 
 
@@ -150,7 +154,7 @@ async def by_period(services: ServicesDep, user: CurrentSupervisor, kind: str = 
     return (await _period_report(services, period(kind, value))).to_dict()
 
 
-@router.get("/reports/period/export")
+@router.get("/reports/period/export", response_class=Response, responses=DOWNLOAD)
 async def export_period(services: ServicesDep, user: CurrentSupervisor, kind: str = KIND, value: str = VALUE,
                         fmt: str = Query("xlsx", alias="format", pattern="^(xlsx|csv|json)$")) -> Response:
     span = period(kind, value)
@@ -165,7 +169,7 @@ async def figure_definitions(user: CurrentSupervisor) -> dict[str, list[dict[str
     return definitions()
 
 
-@router.get("/reports/monthly/export")
+@router.get("/reports/monthly/export", response_class=Response, responses=DOWNLOAD)
 async def export(services: ServicesDep, user: CurrentSupervisor, month: str = MONTH,
                  fmt: str = Query("xlsx", alias="format", pattern="^(xlsx|csv|json)$")) -> Response:
     report = await _report(services, month)
