@@ -29,19 +29,31 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import yaml
 from sqlalchemy.engine import URL
 
 from bot.errors import ConfigError
-from handoff.settings import Settings
 
 _ENV = re.compile(r"\$\{([^}:]+)\}")
 _REDIS_TYPES = {"redis", "redislockstore", "rasa.core.lock_store.redislockstore"}
 _MEMORY_TYPES = {"in_memory", "inmemory", "inmemorylockstore", "memory"}
 _DIALECTS = {"postgresql", "postgres", "sqlite"}
+
+
+class EndpointSettings(Protocol):
+    """The settings this reader needs (handoff/settings.py ``Settings`` has them); a protocol, so the
+    settings may use this module without an import cycle."""
+
+    endpoints: Path
+    database_url: str
+    redis_url: str
+
+    @property
+    def embedded_database_url(self) -> str: ...
+    def path(self, value: Path) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -63,7 +75,7 @@ class EndpointsError(ConfigError):
         self.key = key
 
 
-def load_endpoints(settings: Settings) -> Endpoints:
+def load_endpoints(settings: EndpointSettings) -> Endpoints:
     """The endpoints for ``settings``: its file (when present), then the HOTLINE_* overrides."""
     path = settings.path(settings.endpoints)
     database_url = settings.database_url or None
@@ -117,7 +129,7 @@ def _type(path: Path, name: str, section: dict[str, Any], default: str) -> str:
     return kind.strip().lower()
 
 
-def _tracker_store_url(path: Path, value: Any, settings: Settings) -> str:
+def _tracker_store_url(path: Path, value: Any, settings: EndpointSettings) -> str:
     section = _section(path, "tracker_store", value)
     kind = _type(path, "tracker_store", section, "sql")
     if kind not in ("sql", "sqltrackerstore"):

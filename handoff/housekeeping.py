@@ -1,4 +1,4 @@
-"""The background work of one server process, for the hub.
+"""The background work of one server process, for the hub (any object with the ``Floorwide`` parts).
 
 Every process heartbeats the citizens and agents it holds sockets for (``PresenceBackend``). One
 process at a time — the holder of the ``sweeper`` lease (Redis ``SET NX PX``; always this process
@@ -15,18 +15,38 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from bot.hours import Clock, StaffedHours
+from handoff.chat.config import HubConfig
+from handoff.presence import PresenceBackend
+from handoff.queue import QueueBackend
 from handoff.session import SessionState
-
-if TYPE_CHECKING:
-    from handoff.hub import Hub
+from handoff.storage.store import SQLConversationStore
 
 log = logging.getLogger(__name__)
 
 
+class Floorwide(Protocol):
+    """What the housekeeper reads and acts on (handoff/hub.py ``Hub``); a protocol, so this module
+    does not import the hub that starts it."""
+
+    config: HubConfig
+    store: SQLConversationStore
+    queue: QueueBackend
+    presence: PresenceBackend
+    hours: StaffedHours
+    clock: Clock
+
+    def local_connections(self) -> tuple[list[str], dict[str, int]]: ...
+    async def agent_gone(self, username: str) -> None: ...
+    async def citizen_gone(self, conversation_id: str) -> None: ...
+    async def reconcile(self) -> int: ...
+    async def close_queue_for_the_day(self) -> int: ...
+
+
 class Housekeeper:
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Floorwide) -> None:
         self.hub = hub
         self._absent_since: dict[tuple[str, str], float] = {}
         self._last_closing_check = 0.0
@@ -70,7 +90,7 @@ class Housekeeper:
             return
         rows = await hub.store.conversations_in_states([SessionState.QUEUED, SessionState.WITH_AGENT])
         agents_here, citizens_here = await hub.presence.alive("agent"), await hub.presence.alive("citizen")
-        now, seen = time.monotonic(), set()
+        now, seen = time.monotonic(), set[tuple[str, str]]()
         for agent in sorted({r["agent"] for r in rows if r["state"] == SessionState.WITH_AGENT and r["agent"]}):
             if self._absent_for(("agent", agent), agent in agents_here, now, seen) >= config.agent_grace_seconds:
                 await hub.agent_gone(agent)

@@ -23,8 +23,9 @@ from handoff.backends import Backends, make_backends
 from handoff.cases.followup import CitizenNotifier, sms_sender_from
 from handoff.cases.notify import MailConfig, Notifier
 from handoff.cases.service import CaseService
+from handoff.chat.config import HubConfig
 from handoff.endpoints import load_endpoints
-from handoff.hub import Hub, HubConfig
+from handoff.hub import Hub
 from handoff.kb_live import LiveKB
 from handoff.nlu_service import NLUService
 from handoff.security import LoginThrottle, WindowLimiter
@@ -61,7 +62,7 @@ class Services:
 
 def _policy_config(config_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     raw = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-    policy = next((p for p in raw.get("policies", []) if p.get("name") == "HotlinePolicy"), {})
+    policy: dict[str, Any] = next((p for p in raw.get("policies", []) if p.get("name") == "HotlinePolicy"), {})
     return policy, raw.get("staffed_hours", {})
 
 
@@ -85,8 +86,8 @@ async def open_services(settings: Settings) -> Services:
               config=HubConfig(agent_grace_seconds=settings.agent_grace_seconds,
                                citizen_grace_seconds=settings.citizen_grace_seconds,
                                wrapup_seconds=settings.wrapup_seconds),
-              misslog=MissLog(db))
-    hub.kb_draft = lambda question, category, answer: live_kb.kb.add_draft(question, category, answer=answer)
+              misslog=MissLog(db),
+              kb_draft=lambda question, category, answer: live_kb.kb.add_draft(question, category, answer=answer))
     await hub.start()
     mail = MailConfig.from_settings(settings)
     cases = CaseService(db, Notifier(db, mail), kb=live_kb.kb, kb_entries=lambda: live_kb.entries,

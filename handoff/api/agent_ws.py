@@ -17,7 +17,8 @@ from handoff.agent_states import AgentStateError
 from handoff.api.frame_models import AGENT_FRAMES, Accept, AgentMessage, AgentTyping, Close, Ping, Status, Transfer
 from handoff.api.frames import FrameError, Outbox, RateLimiter, echo, error, receive_frame, text_field, validated
 from handoff.auth import CHAT_ROLES
-from handoff.hub import AGENTS_CHANNEL, Hub, HubError, agent_channel, message_event
+from handoff.chat.conversations import HubError
+from handoff.hub import Hub
 from handoff.services import services_of
 
 log = logging.getLogger(__name__)
@@ -33,17 +34,14 @@ async def agent(ws: WebSocket) -> None:
         return
     username = user["username"]
     limiter = RateLimiter(frames=AGENT_RATE_FRAMES)
-    async def missed(conversation_id: str, after_seq: int) -> list[dict[str, Any]]:
-        return [message_event(m, conversation_id) for m in await hub.store.messages_since(conversation_id, after_seq)]
-
-    async with hub.broker.subscribe(agent_channel(username), AGENTS_CHANNEL) as inbox:
-        outbox = Outbox(ws, inbox, missed)
+    async with hub.relay.agent_inbox(username) as inbox:
+        outbox = Outbox(ws, inbox, hub.transcript)
         chats = await hub.agent_connected(username, int(user["capacity"]))
         outbox.put({"type": "hello", "agent": username, "capacity": int(user["capacity"]), "chats": sorted(chats),
                     "status": await hub.agent_state(username)})
         for conversation_id in sorted(chats):  # a reconnect gets its chats back
-            transcript = [message_event(m, conversation_id) for m in await hub.store.messages_since(conversation_id)]
-            outbox.put({"type": "assigned", "conversation_id": conversation_id, "transcript": transcript})
+            outbox.put({"type": "assigned", "conversation_id": conversation_id,
+                        "transcript": await hub.transcript(conversation_id)})
         outbox.start()
         await hub.broadcast_queue()
         try:
@@ -83,8 +81,7 @@ async def _handle(frame: Any, hub: Hub, username: str, outbox: Outbox) -> None:
     elif isinstance(frame, Close):
         await hub.agent_close(username, frame.conversation_id, frame.wrapup.model_dump())
     elif isinstance(frame, AgentTyping):
-        await hub._agent_chat(username, frame.conversation_id)
-        await hub.broker.publish(f"conv:{frame.conversation_id}", {"type": "typing", "sender": "agent"})
+        await hub.agent_typing(username, frame.conversation_id)
     elif isinstance(frame, Status):  # ready / break (with reason) / after-chat work / offline
         try:
             await hub.set_agent_state(username, frame.state, frame.reason)

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from handoff import access
 from handoff.callback_work import CallbackError, CallbackWork
 from handoff.deps import CurrentStaff
-from handoff.hub import FLOOR_CHANNEL
 from handoff.services import services_of
 
 router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
@@ -34,7 +33,7 @@ async def _run(request: Request, call: Awaitable[T]) -> T:
         result = await call
     except CallbackError as exc:
         raise HTTPException(exc.status, str(exc), headers={"X-Error-Code": exc.code}) from exc
-    await services_of(request).hub.broker.publish(FLOOR_CHANNEL, {"type": "floor"})  # open callbacks on the wallboard
+    await services_of(request).hub.relay.floor_changed()  # open callbacks on the wallboard
     return result
 
 

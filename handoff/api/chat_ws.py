@@ -24,7 +24,9 @@ from handoff.api.frame_models import (
     Typing,
 )
 from handoff.api.frames import FrameError, Outbox, RateLimiter, echo, error, receive_frame, text_field, validated
-from handoff.hub import Hub, HubError, conversation_channel, message_event
+from handoff.chat.conversations import HubError
+from handoff.chat.relay import message_event
+from handoff.hub import Hub
 from handoff.services import services_of
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ async def chat(ws: WebSocket) -> None:
     async def missed(_key: str, after_seq: int) -> list[dict[str, Any]]:
         return [message_event(m) for m in await hub.store.messages_since(conversation_id, after_seq)]
 
-    async with hub.broker.subscribe(conversation_channel(conversation_id)) as inbox:
+    async with hub.relay.citizen_inbox(conversation_id) as inbox:
         outbox = Outbox(ws, inbox, missed)
         welcome = {"type": "welcome", "conversation_id": conversation_id, "token": token,
                    "state": conversation["state"], "resumed": resumed}
@@ -125,10 +127,7 @@ async def _handle(frame: Any, hub: Hub, conversation_id: str, outbox: Outbox, li
         await hub.feedback(conversation_id, frame.seq, frame.helpful)
         outbox.put({"type": "ack", "client_id": frame.client_id, "seq": frame.seq})
     elif isinstance(frame, Typing):
-        conversation = await hub.store.get_conversation(conversation_id)
-        if conversation and conversation["agent"] and conversation["state"] == "with_agent":
-            await hub.broker.publish(f"agent:{conversation['agent']}",
-                                     {"type": "typing", "sender": "citizen", "conversation_id": conversation_id})
+        await hub.citizen_typing(conversation_id)
     elif isinstance(frame, Leave):  # 「結束對話」: out of the queue (or away from the agent) at once
         await hub.citizen_leave(conversation_id)
         outbox.put({"type": "ack", "client_id": frame.client_id})

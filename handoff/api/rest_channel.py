@@ -16,8 +16,10 @@ from fastapi import APIRouter, HTTPException
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
+from handoff.chat.conversations import HubError
+from handoff.chat.relay import message_event
 from handoff.deps import HubDep, SettingsDep
-from handoff.hub import Hub, HubError, message_event
+from handoff.hub import Hub
 from handoff.validation import storable
 
 router = APIRouter(prefix="/webhooks/rest", tags=["rest channel"])

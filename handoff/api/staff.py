@@ -11,8 +11,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from bot.pii import mask
 from handoff.access import conversation_access
+from handoff.chat.relay import message_event
 from handoff.deps import CurrentStaff, HubDep, ServicesDep
-from handoff.hub import message_event
 
 router = APIRouter(prefix="/api", tags=["staff"])
 ConversationId = Annotated[str, Path(min_length=1, max_length=64)]

@@ -16,7 +16,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from handoff import access
 from handoff.deps import CurrentSupervisor, HubDep
-from handoff.hub import FLOOR_CHANNEL, Hub
+from handoff.hub import Hub
 from handoff.services import services_of
 from handoff.wallboard import snapshot
 
@@ -36,7 +36,7 @@ async def wallboard_socket(ws: WebSocket) -> None:
     hub: Hub = services_of(ws).hub
     if await access.accept_staff_socket(ws, (access.SUPERVISOR,), "supervisors only") is None:
         return
-    async with hub.broker.subscribe(FLOOR_CHANNEL) as inbox:
+    async with hub.relay.floor_inbox() as inbox:
         sender = asyncio.create_task(_push(ws, hub, inbox))
         try:
             # nothing to read but the close: text or binary frames a client sends are ignored

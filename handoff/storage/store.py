@@ -12,15 +12,27 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from bot.hours import timestamp
 from handoff.numbers import next_number
+from handoff.session import SessionState, check_transition
 from handoff.storage.database import Database
-from handoff.storage.schema import (agency_members, auth_tokens, callbacks, conversations, feedback, messages,
-                                    surveys, turns, users, wrapups)
+from handoff.storage.schema import (
+    agency_members,
+    auth_tokens,
+    callbacks,
+    conversations,
+    feedback,
+    messages,
+    surveys,
+    turns,
+    users,
+    wrapups,
+)
 
 
 class ConversationStore(Protocol):
     async def create_conversation(self, conversation_id: str, token_hash: str, channel: str) -> dict[str, Any]: ...
     async def get_conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
     async def update_conversation(self, conversation_id: str, **values: Any) -> None: ...
+    async def change_state(self, conversation_id: str, current: str, target: str, **values: Any) -> None: ...
     async def add_message(self, conversation_id: str, sender: str, text: str, kind: str | None = None,
                           payload: dict[str, Any] | None = None, agent: str | None = None,
                           counters: dict[str, int] | None = None) -> dict[str, Any]: ...
@@ -51,7 +63,7 @@ class SQLConversationStore:
     # conversations ------------------------------------------------------------------------
     async def create_conversation(self, conversation_id: str, token_hash: str, channel: str) -> dict[str, Any]:
         now = timestamp()
-        values = {"id": conversation_id, "token_hash": token_hash, "state": "bot", "channel": channel,
+        values = {"id": conversation_id, "token_hash": token_hash, "state": SessionState.BOT.value, "channel": channel,
                   "created_at": now, "updated_at": now, "dialogue": "{}", "front_of_queue": False,
                   "citizen_turns": 0, "bot_turns": 0, "agent_turns": 0, "answered_turns": 0}
         await self.db.write(lambda c: c.execute(insert(conversations).values(values)))
@@ -65,6 +77,17 @@ class SQLConversationStore:
         return _row(row) if row else None
 
     async def update_conversation(self, conversation_id: str, **values: Any) -> None:
+        """Any column but ``state``, which changes only through ``change_state``."""
+        if "state" in values:
+            raise ValueError("a conversation's state changes through change_state (the state machine)")
+        values["updated_at"] = timestamp()
+        await self.db.write(lambda c: c.execute(
+            update(conversations).where(conversations.c.id == conversation_id).values(values)))
+
+    async def change_state(self, conversation_id: str, current: str, target: str, **values: Any) -> None:
+        """The one write of a conversation's state: ``current → target`` checked by the state machine
+        (IllegalTransition), with other columns that change along (``closed_at``, ``outcome``…)."""
+        values["state"] = check_transition(current, target)
         values["updated_at"] = timestamp()
         await self.db.write(lambda c: c.execute(
             update(conversations).where(conversations.c.id == conversation_id).values(values)))
@@ -84,10 +107,10 @@ class SQLConversationStore:
         def write(c: Connection) -> dict[str, Any] | None:
             row = c.execute(select(conversations).where(conversations.c.id == conversation_id)
                             .with_for_update()).first()
-            if row is None or row.state != "queued":
+            if row is None or row.state != SessionState.QUEUED:
                 return None
-            values: dict[str, Any] = {"state": "with_agent", "agent": agent, "front_of_queue": False,
-                                      "updated_at": now}
+            state = check_transition(row.state, SessionState.WITH_AGENT).value
+            values: dict[str, Any] = {"state": state, "agent": agent, "front_of_queue": False, "updated_at": now}
             if not row.assigned_at:
                 values["assigned_at"] = now
                 values["wait_seconds"] = round(now - (row.queued_at or now), 3)
@@ -190,7 +213,9 @@ class SQLConversationStore:
             values = {"conversation_id": conversation_id, "name": name, "phone": phone, "question": question,
                       "consent": True, "status": "open", "created_at": now, "number": next_number(c, now),
                       "due_at": due_at if due_at is not None else now}
-            return int(c.execute(insert(callbacks).values(values)).inserted_primary_key[0])
+            key = c.execute(insert(callbacks).values(values)).inserted_primary_key
+            assert key is not None  # an INSERT has one
+            return int(key[0])
 
         return await self.db.write(write)
 

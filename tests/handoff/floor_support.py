@@ -9,8 +9,10 @@ from typing import Any
 from bot.dialogue import HotlinePolicy
 from bot.hours import StaffedHours, clock_from_env
 from handoff.backends import Backends, make_backends
+from handoff.chat.config import HubConfig
+from handoff.chat.relay import AGENTS_CHANNEL
 from handoff.housekeeping import Housekeeper
-from handoff.hub import AGENTS_CHANNEL, Hub, HubConfig
+from handoff.hub import Hub
 from handoff.storage.database import Database
 from handoff.storage.store import SQLConversationStore
 

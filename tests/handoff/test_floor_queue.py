@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from handoff.hub import AGENTS_CHANNEL, HubError
+from handoff.chat.conversations import HubError
+from handoff.chat.relay import AGENTS_CHANNEL
 from tests.handoff.floor_support import make_hub, new_backends, queue_truth, sqlite_db
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from bot.errors import HotlineError
-from handoff.hub import HubError
+from handoff.chat.conversations import HubError
 from tests.handoff.floor_support import make_hub, new_backends, queue_truth, sqlite_db, sweep
 from tests.infra import RedisServer, redis_srv  # noqa: F401  (session fixture)
 

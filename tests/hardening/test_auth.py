@@ -199,7 +199,7 @@ def test_chat_records_follow_the_injected_clock(tmp_path: Path) -> None:
             await store.create_conversation("c1", "h" * 64, "websocket")
             await store.add_message("c1", "citizen", "你好")
             clock.advance(90)
-            await store.update_conversation("c1", state="queued", queued_at=clock.now().timestamp())
+            await store.change_state("c1", "bot", "queued", queued_at=clock.now().timestamp())
             return await store.get_conversation("c1") or {}, await store.messages_since("c1")
 
         conversation, messages = asyncio.run(run())

@@ -27,7 +27,7 @@ def _chat(store: SQLConversationStore, db: Database, conversation_id: str, close
         await store.add_message(conversation_id, "citizen", SECRET, counters={"citizen_turns": 1})
         await store.add_callback(conversation_id, "王小明", "0912345678", "請回電 0912345678")
         await store.add_survey(conversation_id, 5, "電話0912345678")
-        await store.update_conversation(conversation_id, state="closed", closed_at=closed_at, outcome="bot_resolved")
+        await store.change_state(conversation_id, "bot", "closed", closed_at=closed_at, outcome="bot_resolved")
 
     asyncio.run(run())
 

@@ -50,9 +50,9 @@ def seqs(store: SQLConversationStore, conversation_id: str) -> list[int]:
 def test_conversation_lifecycle(store: SQLConversationStore) -> None:
     created = run(store.create_conversation("c1", "h" * 64, "websocket"))
     assert created["state"] == "bot"
-    run(store.update_conversation("c1", state="queued", queued_at=100.0, front_of_queue=True))
+    run(store.change_state("c1", "bot", "queued", queued_at=100.0, front_of_queue=True))
     run(store.create_conversation("c2", "h" * 64, "rest"))
-    run(store.update_conversation("c2", state="queued", queued_at=50.0))
+    run(store.change_state("c2", "bot", "queued", queued_at=50.0))
     got = run(store.get_conversation("c1"))
     assert got is not None and got["state"] == "queued" and got["front_of_queue"] is True
     assert got["updated_at"] >= got["created_at"]
