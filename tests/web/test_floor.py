@@ -288,3 +288,33 @@ def test_wallboard_socket_is_for_supervisors_only(open_server: Server) -> None:
         assert closed.value.rcvd is not None and closed.value.rcvd.code == code
     assert httpx.get(f"{open_server.url}/api/wallboard",
                      headers={"Authorization": f"Bearer {login(open_server.url, 'agent1')}"}).status_code == 403
+
+
+STAFF_PAGES = {"/agent": "客服人員登入", "/supervisor": "督導登入", "/engineer": "語意工程師登入", "/agency": "承辦機關登入",
+               "/callbacks": "客服人員／督導登入", "/records": "客服人員／督導登入"}
+
+
+def test_z_every_staff_page_has_the_one_shell(open_server: Server, new_context: Callable[..., BrowserContext]) -> None:
+    """Each staff page shows the shared login (its own heading), refuses an account of another role
+    with its own words, and the floor pages take over a supervisor's login from one another."""
+    page = new_context().new_page()
+    for path, heading in STAFF_PAGES.items():
+        page.goto(open_server.url + path)
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        expect(page.get_by_label("帳號", exact=True)).to_be_focused()
+        expect(page.locator("#session")).to_be_hidden()
+    page.goto(open_server.url + "/agency")
+    page.get_by_label("帳號", exact=True).fill("agent1")
+    page.get_by_label("密碼", exact=True).fill("password1")
+    page.get_by_role("button", name="登入").click()
+    expect(page.get_by_role("alert").filter(has_text="這個帳號不是承辦機關帳號。")).to_be_visible()
+    page.goto(open_server.url + "/records")
+    page.get_by_label("帳號", exact=True).fill("boss")
+    page.get_by_label("密碼", exact=True).fill("password1")
+    page.get_by_role("button", name="登入").click()
+    expect(page.locator("#who")).to_have_text("boss（督導）")
+    page.get_by_role("link", name="回電工作").click()
+    expect(page.locator("#who")).to_have_text("boss（督導）")
+    expect(page.get_by_role("heading", name="客服人員／督導登入")).to_be_hidden()
+    page.get_by_role("button", name="登出").click()
+    expect(page.get_by_role("heading", name="客服人員／督導登入")).to_be_visible()
