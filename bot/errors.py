@@ -30,7 +30,13 @@ package, because ``bot/`` may import nothing above it.
     ├── CaseError                         handoff/cases/lifecycle.py  (code, status per call)
     ├── ReportError (also ValueError)     handoff/reports/figures.py  report  422
     ├── QualityError (also ValueError)    handoff/reports/quality.py  quality  422 (status per call)
-    └── TargetNotEmptyError (also RuntimeError)  handoff/storage/copy.py  target_not_empty  409
+    ├── TargetNotEmptyError (also RuntimeError)  handoff/storage/copy.py  target_not_empty  409
+    ├── MissLogOff                        handoff/engineering/api.py  misslog_off  503
+    ├── UnknownAnnouncement (also LookupError)  handoff/api/kb_admin.py  not_found  404
+    └── UnknownSender (also LookupError)  handoff/api/rest_callbacks.py  unknown_sender  404
+
+Not yet in the tree: ``HubError`` (handoff/hub.py, answered in websocket error frames; joins the
+tree with the hub's split).
 """
 from __future__ import annotations
 
