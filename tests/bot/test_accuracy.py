@@ -3,9 +3,10 @@ regression set and punctuation invariance.
 
 Trains the real model from nlu_data/ once for the module (about 30–45 s on the 2-core machine:
 the static encoder is a lookup, there is no embedding cache to warm) and checks the
-figures it reaches today with the CV-chosen thresholds (dev 95.4 % / 1.16 % / 88.3 %): success ≥ 0.95,
-wrong answers ≤ 0.015, out-of-scope rejected ≥ 0.85. The issue's acceptance (≥ 0.96 / ≤ 0.01 /
-≥ 0.95) is not met yet (README, NLU).
+figures it reaches today with the fusion weight, temperature and fallback rules chosen by grouped
+CV (``bench/pipelines.py --calibrate``; dev 94.8 % / 0.29 % / 93.3 %): success ≥ 0.945, wrong answers
+≤ 0.01, out-of-scope rejected ≥ 0.92. The issue's acceptance (≥ 0.96 / ≤ 0.01 / ≥ 0.95) is not met
+in full yet (README, NLU).
 """
 from __future__ import annotations
 
@@ -35,18 +36,18 @@ def report(model: Pipeline) -> dict:
 
 
 @pytest.mark.slow
-def test_dev_success_rate_at_least_95_percent(report: dict) -> None:
-    assert report["success"] >= 0.95
+def test_dev_success_rate_at_least_94_5_percent(report: dict) -> None:
+    assert report["success"] >= 0.945
 
 
 @pytest.mark.slow
-def test_dev_wrong_answers_at_most_1_5_percent(report: dict) -> None:
-    assert report["wrong"] <= 0.015 and report["wrong_overall"] <= 0.03
+def test_dev_wrong_answers_at_most_1_percent(report: dict) -> None:
+    assert report["wrong"] <= 0.01 and report["wrong_overall"] <= 0.02
 
 
 @pytest.mark.slow
-def test_dev_out_of_scope_rejected_at_least_85_percent(report: dict) -> None:
-    assert report["oos_rejected"] >= 0.85
+def test_dev_out_of_scope_rejected_at_least_92_percent(report: dict) -> None:
+    assert report["oos_rejected"] >= 0.92
 
 
 @pytest.mark.slow
