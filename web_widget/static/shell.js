@@ -64,12 +64,13 @@ export function startShell(options) {
   const api = apiClient(() => (auth ? auth.token : ""), (status) => {
     logout(status === 403 ? options.forbidden : "登入已逾時，請重新登入。");
   });
-  const start = () => {
+  /** @param {Session} session */
+  const start = (session) => {
     ui.login.hidden = true;
     ui.view.hidden = false;
     ui.session.hidden = false;
-    ui.who.textContent = `${auth.username}（${options.roles[auth.role] || auth.role}）`;
-    options.onStart({ api, auth, toast, logout });
+    ui.who.textContent = `${session.username}（${options.roles[session.role] || session.role}）`;
+    options.onStart({ api, auth: session, toast, logout });
   };
   /** @param {string} text */
   const fail = (text) => {
@@ -98,7 +99,7 @@ export function startShell(options) {
       storeFor(body.role).save(body);
       ui.password.value = "";
       ui.error.hidden = true;
-      start();
+      start(body);
     } catch {
       fail("無法連線到伺服器，請稍後再試。");
     } finally {
@@ -116,7 +117,7 @@ export function startShell(options) {
         if (response.status === 401) return logout("登入已逾時，請重新登入。");
       } catch { /* offline: the page retries on its own */ }
     }
-    return start();
+    return start(auth);
   })();
   return { toast, logout };
 }

@@ -9,7 +9,11 @@ const DEFAULT_SCALE = [
   { score: 5, label: "非常滿意" }, { score: 4, label: "滿意" }, { score: 3, label: "普通" },
   { score: 2, label: "不滿意" }, { score: 1, label: "非常不滿意" },
 ];
+/** @typedef {"name" | "phone" | "question"} FieldName */
+/** @type {Record<FieldName, string>} */
 const FIELD_NAMES = { name: "姓名", phone: "聯絡電話", question: "問題說明" };
+/** @type {FieldName[]} */
+const FIELD_ORDER = ["name", "phone", "question"];
 
 /**
  * @typedef {import("./protocol.js").Frame} Frame
@@ -90,7 +94,7 @@ export function createForms(view, chat) {
     const submit = el("button", { type: "submit", className: "hl-button hl-button--primary", text: "送出回電需求" });
     const box = el("form", { className: "hl-form hl-form--callback", "aria-labelledby": `${id}-title`, novalidate: true }, [
       el("p", { id: `${id}-title`, className: "hl-form-title", text: "留言請專人回電" }),
-      ...Object.entries(controls).map(([key, control]) => field(control.id, labels[key] || FIELD_NAMES[key], control, true)),
+      ...FIELD_ORDER.map((key) => field(controls[key].id, labels[key] || FIELD_NAMES[key], controls[key], true)),
       el("div", { className: "hl-check" }, [consent, el("label", { for: consent.id, text: labels.consent || "我同意提供聯絡資料供回電使用" })]),
       error,
       submit,
@@ -110,9 +114,7 @@ export function createForms(view, chat) {
       event.preventDefault();
       const fields = { name: controls.name.value, phone: controls.phone.value, question: controls.question.value,
                        consent: consent.checked };
-      for (const [key, control] of Object.entries(controls)) {
-        control.setAttribute("aria-invalid", fields[key].trim() ? "false" : "true");
-      }
+      for (const key of FIELD_ORDER) controls[key].setAttribute("aria-invalid", fields[key].trim() ? "false" : "true");
       const problem = callbackProblem(fields);
       if (problem && problem.problem === "missing") {
         const names = problem.fields.map((key) => FIELD_NAMES[key]);
@@ -160,7 +162,7 @@ export function createForms(view, chat) {
     if (!error) return false;
     error.textContent = text;
     error.hidden = false;
-    const submit = /** @type {HTMLButtonElement | null} */ (error.parentNode.querySelector("button[type=submit]"));
+    const submit = /** @type {HTMLButtonElement | null} */ (error.closest("form")?.querySelector("button[type=submit]") ?? null);
     if (submit) submit.disabled = false;
     return true;
   }

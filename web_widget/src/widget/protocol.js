@@ -80,7 +80,7 @@ export const PHONE_PATTERN = /^[0-9+()#\-\s]{6,40}$/;
  * What is wrong with a callback request before it is sent, or null: the empty required fields
  * (in form order), a phone number that cannot be one, a missing consent.
  * @param {CallbackFields} fields
- * @returns {{ problem: "missing", fields: string[] } | { problem: "phone" | "consent" } | null}
+ * @returns {{ problem: "missing", fields: ("name" | "phone" | "question")[] } | { problem: "phone" | "consent" } | null}
  */
 export function callbackProblem(fields) {
   const missing = /** @type {const} */ (["name", "phone", "question"]).filter((key) => !fields[key].trim());
