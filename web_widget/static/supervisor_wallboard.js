@@ -3,13 +3,14 @@
 // the subprotocol list, never the URL): waiting now, longest wait, agents by state, today's answer
 // speed in the seed's bands (≤7 s / ≤15 s / ≤31 s / >31 s), abandonment, satisfaction, open callbacks.
 
+import { ReconnectingSocket, socketUrl } from "./socket.js";
 import { el } from "./staff.js";
 
 const STATES = { ready: "就緒", break: "休息", wrapup: "話後處理", offline: "離線" };
 let ctx = null;
 let ui = null;
+/** @type {ReconnectingSocket | null} */
 let socket = null;
-let retry = 0;
 
 function pct(value) {
   return value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)}%`;
@@ -50,24 +51,26 @@ function render(board) {
   ui.panel.dataset.updates = String(Number(ui.panel.dataset.updates || 0) + 1);
 }
 
+/** The wallboard's socket (socket.js: backoff, jitter, back when online); opened when the tab shows. */
 function connect() {
-  const token = ctx.session && ctx.session.token;
-  if (!token || socket) return;
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${proto}//${location.host}/ws/wallboard`, ["hotline.v1", `bearer.${token}`]);
-  socket = ws;
+  if (socket) { socket.connect(); return; }
+  socket = new ReconnectingSocket({
+    url: () => socketUrl(location.origin, "/ws/wallboard"),
+    // the token in the subprotocol list, never in the URL (URLs end up in access logs)
+    protocols: () => ["hotline.v1", `bearer.${(ctx.session && ctx.session.token) || ""}`],
+    onOpen: () => { socket.resetBackoff(); ui.conn.textContent = "即時更新中"; },
+    onFrame: (frame) => {
+      try { render(frame); } catch (error) { console.error(error); }
+    },
+    onClose: (event) => {
+      if (event.code === 4401 || event.code === 4403) { ui.conn.textContent = "請重新登入督導帳號。"; return false; }
+      return true;
+    },
+    onRetry: () => { ui.conn.textContent = "連線中斷，重新連線中…"; },
+    maxDelayMs: 15000,
+  });
   ui.conn.textContent = "連線中…";
-  ws.onopen = () => { retry = 0; ui.conn.textContent = "即時更新中"; };
-  ws.onmessage = (event) => {
-    try { render(JSON.parse(event.data)); } catch (error) { console.error(error); }
-  };
-  ws.onclose = (event) => {
-    socket = null;
-    if (event.code === 4401 || event.code === 4403) { ui.conn.textContent = "請重新登入督導帳號。"; return; }
-    ui.conn.textContent = "連線中斷，重新連線中…";
-    retry += 1;
-    setTimeout(connect, Math.min(15000, 1000 * 2 ** retry));
-  };
+  socket.connect();
 }
 
 export async function mount(panel, context) {
