@@ -118,7 +118,7 @@ class RedisBroker(MemoryBroker):
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         try:
             await self.redis.publish(self.prefix + channel, json.dumps(event, ensure_ascii=False))
-        except Exception as exc:  # Redis down: local subscribers still hear it; others resync later
+        except Exception as exc:  # noqa: BLE001 Redis down: local subscribers still hear it; others resync later
             log.warning("redis publish failed (%s); delivering locally only", exc)
             self.deliver(channel, event)
 
@@ -166,7 +166,7 @@ class RedisBroker(MemoryBroker):
                     self.deliver(channel.removeprefix(self.prefix), json.loads(message["data"]))
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 any connection failure: retry
                 if self._connected.is_set():
                     log.warning("redis pub/sub connection lost (%s); retrying", exc)
                 self._connected.clear()

@@ -78,7 +78,7 @@ class NLUService:
                 assert pipeline is not None
                 try:
                     results = await loop.run_in_executor(self._executor, pipeline.parse_batch, [t for t, _ in batch])
-                except Exception:  # one bad text must not fail the others: parse them one by one
+                except Exception:  # noqa: BLE001 one bad text must not fail the others: parse them one by one
                     log.warning("NLU batch of %d failed; parsing its texts one at a time", len(batch))
                     await self._parse_each(pipeline, batch)
                     continue
@@ -95,7 +95,7 @@ class NLUService:
         for text, future in batch:
             try:
                 result = await loop.run_in_executor(self._executor, pipeline.parse, text)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 handed to its caller as NLUInputError
                 if not future.done():
                     future.set_exception(NLUInputError(f"text could not be parsed: {type(exc).__name__}"))
                 continue

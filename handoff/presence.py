@@ -77,7 +77,7 @@ class RedisPresence:
         now = time.time()
         key = self._key(kind)
         await self.redis.zremrangebyscore(key, "-inf", now)
-        return {m.decode() if isinstance(m, bytes) else m for m in await self.redis.zrange(key, 0, -1)}
+        return {m.decode() if isinstance(m, bytes) else str(m) for m in await self.redis.zrange(key, 0, -1)}
 
     async def set_capacity(self, username: str, capacity: int) -> None:
         await self.redis.hset(f"{self.prefix}capacity", username, capacity)

@@ -7,9 +7,8 @@ whenever it finds a queued chat missing (after a Redis restart, say), so losing 
 """
 from __future__ import annotations
 
-import time
 from collections import deque
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.hours import timestamp
 
@@ -87,18 +86,19 @@ class RedisQueue:
         return _text(popped[0][0]) if popped else None
 
     async def position(self, conversation_id: str) -> int | None:
-        rank = await self.redis.zrank(self.key, conversation_id)
+        rank: Any = await self.redis.zrank(self.key, conversation_id)
         return None if rank is None else int(rank) + 1
 
     async def waiting(self) -> list[str]:
         return [_text(m) for m in await self.redis.zrange(self.key, 0, -1)]
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+def _text(value: Any) -> str:
+    """A Redis member as text (bytes unless the client decodes responses)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def estimated_wait_seconds(position: int, agents_online: int, capacity: int, handle_seconds: float) -> int:
     """Position ÷ (agents × capacity) chats, each taking the recent average handle time."""
     slots = max(1, agents_online * max(1, capacity))
-    return int(round(position / slots * handle_seconds))
+    return round(position / slots * handle_seconds)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -102,7 +103,7 @@ class Records:
             conv = c.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
             if conv is None:
                 return None
-            one = lambda table, col: c.execute(select(table).where(col == conversation_id)).first()  # noqa: E731
+            one = lambda table, col: c.execute(select(table).where(col == conversation_id)).first()
             wrap, survey = one(wrapups, wrapups.c.conversation_id), one(surveys, surveys.c.conversation_id)
             return {"conversation": {k: v for k, v in conv._mapping.items() if k not in ("token_hash", "dialogue")},
                     "transcript": [{k: r._mapping[k] for k in ("seq", "sender", "text", "kind", "agent", "created_at")}

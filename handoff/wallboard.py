@@ -6,7 +6,8 @@ joining the queue to the agent's first message, in the bands ≤7 s (best), ≤1
 """
 from __future__ import annotations
 
-from datetime import datetime, time as dtime
+from datetime import datetime
+from datetime import time as dtime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
