@@ -50,9 +50,9 @@ def fallback(threshold: float = 0.5, gap: float = 0.1) -> dict[str, Any]:
     return {"name": "FallbackClassifier", "threshold": threshold, "ambiguity_threshold": gap}
 
 
-def config_variant() -> list[dict[str, Any]]:
+def config_variant(config: Path = ROOT / "config.yml") -> list[dict[str, Any]]:
     """config.yml's own pipeline (its fallback step is re-chosen like every other's)."""
-    steps = PipelineConfig.read(ROOT / "config.yml").steps
+    steps = PipelineConfig.read(config).steps
     return [{**s, "model": PER_FOLD} if s.get("backend") == "static" else s
             for s in steps if s["name"] != "FallbackClassifier"]
 
@@ -170,12 +170,14 @@ def measure(name: str, steps: list[dict[str, Any]], rows: list[Any], data: Train
     return out
 
 
-def calibrate(data: TrainingData, folds: int, seed: int = 0) -> dict[str, Any]:
+def calibrate(data: TrainingData, folds: int, seed: int = 0, config: Path = ROOT / "config.yml",
+              rows: list[Any] | None = None) -> dict[str, Any]:
     """config.yml's pipeline: out-of-fold raw scores (cached in var/cv/), then the knn_weight,
-    temperature and fallback rules that score best on them (``bot.calibration.tune``)."""
+    temperature and fallback rules that score best on them (``bot.calibration.tune``); with
+    ``rows``, the pipeline trained on all data with those choices and judged on them (dev)."""
     from bot import calibration
 
-    steps = config_variant()
+    steps = config_variant(config)
 
     def build_fold(train: list[tuple[str, str]], tmp: Path) -> Pipeline:
         fold_steps = with_encoder(steps, fold_encoder(train, tmp)) if any(
@@ -192,8 +194,19 @@ def calibrate(data: TrainingData, folds: int, seed: int = 0) -> dict[str, Any]:
                                  progress=lambda m: print(m, file=sys.stderr, flush=True))
     collected = time.perf_counter() - started
     best = calibration.tune(scores, progress=lambda m: print(m, file=sys.stderr, flush=True))
-    return {"pipeline": "config.yml (calibrated)", "folds": folds, "cv_questions": len(scores.expected),
-            "collect_seconds": round(collected, 1), **best}
+    result = {"pipeline": f"{config.name} (calibrated)", "folds": folds, "cv_questions": len(scores.expected),
+              "collect_seconds": round(collected, 1), **best}
+    if rows:  # the final report: trained on all of nlu_data/ with what CV chose, judged once on the eval file
+        chosen = [{**s, "knn_weight": best["knn_weight"], "temperature": best["temperature"]}
+                  if s["name"] == "LinearIntentClassifier" else s for s in with_encoder(steps, STATIC_DIR)]
+        pipeline = Pipeline.from_config(PipelineConfig("zh-TW", [*chosen, {
+            "name": "FallbackClassifier", "threshold": best["threshold"],
+            "ambiguity_threshold": best["ambiguity_threshold"], "out_of_scope_max": best["oos_max"],
+            "min_similarity": best["min_similarity"]}], {}))
+        result["train_seconds"] = round(pipeline.train(data), 1)
+        pipeline.cache.maxsize = 0
+        result["dev"] = ms.summary(evaluate(rows, pipeline.parse_batch([r.text for r in rows])))
+    return result
 
 
 def main() -> None:
@@ -210,13 +223,16 @@ def main() -> None:
     parser.add_argument("--calibrate", action="store_true",
                         help="choose knn_weight, temperature and fallback rules for config.yml by CV "
                              "(writes results/calibration.json)")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml",
+                        help="with --calibrate: another pipeline config (paths relative to it)")
     args = parser.parse_args()
     rows = read_eval_file(args.eval)
     data = load_training_data(ROOT / "nlu_data")
     if args.calibrate:
-        result = calibrate(data, args.folds)
+        result = calibrate(data, args.folds, config=args.config, rows=None if args.cv_only else rows)
         print(json.dumps(result, ensure_ascii=False), flush=True)
-        (ROOT / "results/calibration.json").write_text(json.dumps(result, ensure_ascii=False, indent=2),
+        name = "calibration.json" if args.config.name == "config.yml" else f"calibration-{args.config.stem}.json"
+        (ROOT / "results" / name).write_text(json.dumps(result, ensure_ascii=False, indent=2),
                                                        encoding="utf-8")
         return
     names = list(VARIANTS) if args.all else (args.only or list(DEFAULT_RUN))
