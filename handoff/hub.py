@@ -30,11 +30,11 @@ from handoff.chat.floor import Floor
 from handoff.chat.queueing import ChatQueue
 from handoff.chat.relay import AGENTS_CHANNEL, Relay
 from handoff.chat.turns import ChatTurns
+from handoff.engineering.misslog import MissLog
 from handoff.housekeeping import Housekeeper
 from handoff.nlu_service import NLUService
 from handoff.presence import PresenceBackend
 from handoff.queue import QueueBackend
-from handoff.storage.misslog import MissLog
 from handoff.storage.store import SQLConversationStore
 
 # names callers imported from here before the split (handoff/api/kb_admin.py: AGENTS_CHANNEL)

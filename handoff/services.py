@@ -25,6 +25,7 @@ from handoff.cases.notify import MailConfig, Notifier
 from handoff.cases.service import CaseService
 from handoff.chat.config import HubConfig
 from handoff.endpoints import load_endpoints
+from handoff.engineering.misslog import MissLog
 from handoff.hub import Hub
 from handoff.kb_live import LiveKB
 from handoff.nlu_service import NLUService
@@ -32,7 +33,6 @@ from handoff.security import LoginThrottle, WindowLimiter
 from handoff.settings import Settings
 from handoff.storage.clock_anchor import shared_clock
 from handoff.storage.database import Database
-from handoff.storage.misslog import MissLog
 from handoff.storage.store import SQLConversationStore
 from kb_sync.store import KnowledgeBase
 

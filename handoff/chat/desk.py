@@ -12,8 +12,8 @@ from handoff.chat.assignment import Assignment
 from handoff.chat.conversations import Conversations
 from handoff.chat.floor import Floor
 from handoff.chat.queueing import ChatQueue
+from handoff.engineering.misslog import MissLog
 from handoff.session import SessionState
-from handoff.storage.misslog import MissLog
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from handoff.auth import digest, new_token
 from handoff.chat.conversations import Conversations, HubError
 from handoff.chat.floor import Floor
 from handoff.chat.queueing import ChatQueue
+from handoff.engineering.misslog import MissLog
 from handoff.nlu_service import NLUService
 from handoff.session import SessionState
-from handoff.storage.misslog import MissLog
 
 log = logging.getLogger(__name__)
 

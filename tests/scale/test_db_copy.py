@@ -8,10 +8,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from handoff.engineering.misslog import MissLog
 from handoff.settings import Settings
 from handoff.storage.cli import db as db_group
 from handoff.storage.database import Database
-from handoff.storage.misslog import MissLog
 from handoff.storage.store import SQLConversationStore
 from tests.infra import PostgresServer
 

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from handoff.engineering.misslog import MissLog
 from handoff.storage.database import Database
-from handoff.storage.misslog import MissLog
 from handoff.storage.schema import messages
 from handoff.storage.store import SQLConversationStore
 from tests.infra import PostgresServer
