@@ -35,8 +35,8 @@ package, because ``bot/`` may import nothing above it.
     ├── UnknownAnnouncement (also LookupError)  handoff/api/kb_admin.py  not_found  404
     └── UnknownSender (also LookupError)  handoff/api/rest_callbacks.py  unknown_sender  404
 
-Not yet in the tree: ``HubError`` (handoff/hub.py, answered in websocket error frames; joins the
-tree with the hub's split).
+Not yet in the tree: ``HubError`` (handoff/chat/conversations.py, answered in websocket error frames
+and by the REST webhook as 409); it joins as ``HubError(HotlineError)`` with status 409.
 """
 from __future__ import annotations
 
