@@ -13,7 +13,7 @@ from handoff.deps import CurrentSupervisor, Services, ServicesDep
 from handoff.reports import quality
 from handoff.reports.export import FORMATS, definitions, render
 from handoff.reports.figures import month_bounds
-from handoff.reports.monthly import MonthlyReport, monthly_report, period_report
+from handoff.reports.monthly import MonthlyReport, period_report
 from handoff.reports.periods import Period, period
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -120,15 +120,7 @@ def _month(month: str) -> str:
 
 
 async def _report(services: Services, month: str) -> MonthlyReport:
-    _month(month)
-    entries = services.live_kb.entries
-    now = services.clock.now().timestamp()
-
-    def title(kb_id: str) -> str | None:
-        entry = entries.get(kb_id)
-        return entry["question"] if entry else None
-
-    return await services.db.read(lambda conn: monthly_report(conn, month, now, title))
+    return await _period_report(services, period("month", _month(month)))
 
 
 @router.get("/reports/monthly", response_model=MonthlyReport)
