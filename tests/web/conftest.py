@@ -8,14 +8,16 @@ cannot reach this module's agents.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sqlite3
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.conftest import CLOSED_CLOCK, OPEN_CLOCK
+from tests.conftest import CLOSED_CLOCK, OPEN_CLOCK, ROOT
 from tests.servers import running_server
 from tests.web.support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, Server
 
@@ -42,6 +44,23 @@ def _server(home: Path, name: str, clock: str) -> Iterator[Server]:
     db = _fresh_chat_db(home, name)
     with running_server(home, env={"HOTLINE_CLOCK": clock, "HOTLINE_DATABASE_URL": f"sqlite:///{db}"}) as url:
         yield Server(url, db)
+
+
+WEB = ROOT / "web_widget"
+BUNDLE = WEB / "static" / "widget.js"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def widget_bundle() -> Path:
+    """static/widget.js is built from src/widget/ by esbuild (`make install`, git-ignored): when it is
+    missing or older than its sources (a test run straight after an edit), build it first."""
+    sources = [*WEB.glob("src/widget/*.js"), WEB / "static" / "dom.js", WEB / "static" / "socket.js"]
+    if BUNDLE.exists() and BUNDLE.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
+        return BUNDLE
+    if not (WEB / "node_modules" / ".bin" / "esbuild").exists() or not shutil.which("npm"):
+        pytest.fail("web_widget/static/widget.js is not built and esbuild is missing: run `make install`")
+    subprocess.run(["npm", "run", "--prefix", str(WEB), "--silent", "build"], check=True)
+    return BUNDLE
 
 
 @pytest.fixture(scope="module")
