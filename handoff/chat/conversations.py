@@ -54,9 +54,7 @@ class Conversations:
     async def bot_store(self, conversation_id: str, replies: list[Reply], answered: bool = False,
                         updates: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Store the bot's replies (and conversation updates) in one transaction."""
-        rows = [(reply.text, reply.kind, {k: v for k, v in
-                 {"buttons": reply.buttons, "form": reply.form, "intent": reply.intent}.items() if v})
-                for reply in replies]
+        rows = bot_rows(replies)
         counters = {"bot_turns": len(replies), **({"answered_turns": 1} if answered else {})}
         return await self.store.add_bot_messages(conversation_id, rows, counters, updates or {})
 
@@ -72,3 +70,10 @@ class Conversations:
         message = await self.store.add_message(conversation["id"], "system", text, kind=kind,
                                                payload={"form": form} if form else None)
         await self.relay.message(conversation, message)
+
+
+def bot_rows(replies: list[Reply]) -> list[tuple[str, str, dict[str, Any]]]:
+    """The bot's replies as stored messages: (text, kind, payload)."""
+    return [(reply.text, reply.kind, {k: v for k, v in
+             {"buttons": reply.buttons, "form": reply.form, "intent": reply.intent}.items() if v})
+            for reply in replies]

@@ -17,7 +17,7 @@ from bot.hours import Clock, StaffedHours, timestamp
 from bot.intents import CONVERSATION_INTENTS
 from bot.pii import mask
 from handoff.auth import digest, new_token
-from handoff.chat.conversations import Conversations, HubError
+from handoff.chat.conversations import Conversations, HubError, bot_rows
 from handoff.chat.floor import Floor
 from handoff.chat.queueing import ChatQueue
 from handoff.engineering.misslog import MissLog
@@ -53,8 +53,9 @@ class ChatTurns:
             return conversation, token, True
         token = new_token("t")
         conversation_id = "c_" + secrets.token_hex(12)
-        conversation = await self.store.create_conversation(conversation_id, digest(token), channel)
-        await self.conversations.bot_say(conversation_id, [self.policy.greet()])
+        conversation, greeting = await self.store.open_conversation(  # one commit for the chat and its greeting
+            conversation_id, digest(token), channel, bot_rows([self.policy.greet()]))
+        await self.conversations.publish_bot(conversation_id, greeting)
         return conversation, token, False
 
     async def citizen_gone(self, conversation_id: str) -> None:

@@ -30,6 +30,9 @@ from handoff.storage.schema import (
 
 class ConversationStore(Protocol):
     async def create_conversation(self, conversation_id: str, token_hash: str, channel: str) -> dict[str, Any]: ...
+    async def open_conversation(self, conversation_id: str, token_hash: str, channel: str,
+                                greeting: list[tuple[str, str, dict[str, Any]]]
+                                ) -> tuple[dict[str, Any], list[dict[str, Any]]]: ...
     async def get_conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
     async def update_conversation(self, conversation_id: str, **values: Any) -> None: ...
     async def change_state(self, conversation_id: str, current: str, target: str, **values: Any) -> None: ...
@@ -56,18 +59,42 @@ def _lock_conversation(c: Connection, conversation_id: str) -> None:
     c.execute(select(conversations.c.id).where(conversations.c.id == conversation_id).with_for_update())
 
 
+def _insert_bot_rows(c: Connection, conversation_id: str, seq: int, rows: list[tuple[str, str, dict[str, Any]]],
+                     now: float) -> list[dict[str, Any]]:
+    """Insert the bot's messages after sequence number ``seq``; returns them as stored."""
+    stored = [{"conversation_id": conversation_id, "seq": seq + offset, "sender": "bot", "text": text, "kind": kind,
+               "payload": payload, "agent": None, "created_at": now}
+              for offset, (text, kind, payload) in enumerate(rows, start=1)]
+    if stored:
+        c.execute(insert(messages), [{**r, "payload": json.dumps(r["payload"], ensure_ascii=False)
+                                      if r["payload"] else None} for r in stored])
+    return stored
+
+
 class SQLConversationStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     # conversations ------------------------------------------------------------------------
     async def create_conversation(self, conversation_id: str, token_hash: str, channel: str) -> dict[str, Any]:
+        values, _ = await self.open_conversation(conversation_id, token_hash, channel, [])
+        return values
+
+    async def open_conversation(self, conversation_id: str, token_hash: str, channel: str,
+                                greeting: list[tuple[str, str, dict[str, Any]]]
+                                ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A new conversation and the bot's first messages (text, kind, payload), one transaction:
+        one commit per new chat, which is what bounds how fast a box takes new citizens."""
         now = timestamp()
         values = {"id": conversation_id, "token_hash": token_hash, "state": SessionState.BOT.value, "channel": channel,
                   "created_at": now, "updated_at": now, "dialogue": "{}", "front_of_queue": False,
-                  "citizen_turns": 0, "bot_turns": 0, "agent_turns": 0, "answered_turns": 0}
-        await self.db.write(lambda c: c.execute(insert(conversations).values(values)))
-        return values
+                  "citizen_turns": 0, "bot_turns": len(greeting), "agent_turns": 0, "answered_turns": 0}
+
+        def write(c: Connection) -> list[dict[str, Any]]:
+            c.execute(insert(conversations).values(values))
+            return _insert_bot_rows(c, conversation_id, 0, greeting, now)
+
+        return values, await self.db.write(write)
 
     async def get_conversation(self, conversation_id: str) -> dict[str, Any] | None:
         def q(c: Connection) -> Any:
@@ -156,15 +183,7 @@ class SQLConversationStore:
             _lock_conversation(c, conversation_id)
             seq = c.execute(select(func.coalesce(func.max(messages.c.seq), 0))
                             .where(messages.c.conversation_id == conversation_id)).scalar_one()
-            stored = []
-            for offset, (text, kind, payload) in enumerate(rows, start=1):
-                row = {"conversation_id": conversation_id, "seq": seq + offset, "sender": "bot", "text": text,
-                       "kind": kind, "payload": json.dumps(payload, ensure_ascii=False) if payload else None,
-                       "agent": None, "created_at": now}
-                stored.append({**row, "payload": payload})
-            if stored:
-                c.execute(insert(messages), [{**r, "payload": json.dumps(r["payload"], ensure_ascii=False)
-                                              if r["payload"] else None} for r in stored])
+            stored = _insert_bot_rows(c, conversation_id, seq, rows, now)
             bumps = {k: getattr(conversations.c, k) + v for k, v in counters.items()}
             c.execute(update(conversations).where(conversations.c.id == conversation_id)
                       .values(updated_at=now, **bumps, **updates))
