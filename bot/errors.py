@@ -33,10 +33,9 @@ package, because ``bot/`` may import nothing above it.
     ├── TargetNotEmptyError (also RuntimeError)  handoff/storage/copy.py  target_not_empty  409
     ├── MissLogOff                        handoff/engineering/api.py  misslog_off  503
     ├── UnknownAnnouncement (also LookupError)  handoff/api/kb_admin.py  not_found  404
-    └── UnknownSender (also LookupError)  handoff/api/rest_callbacks.py  unknown_sender  404
+    ├── UnknownSender (also LookupError)  handoff/api/rest_callbacks.py  unknown_sender  404
 
-Not yet in the tree: ``HubError`` (handoff/chat/conversations.py, answered in websocket error frames
-and by the REST webhook as 409); it joins as ``HubError(HotlineError)`` with status 409.
+    └── HubError                          handoff/chat/conversations.py  (code per call)  409
 """
 from __future__ import annotations
 

@@ -46,6 +46,7 @@ class Services:
     nlu: NLUService
     live_kb: LiveKB
     hub: Hub
+    misslog: MissLog
     cases: CaseService
     login_throttle: LoginThrottle
     status_limiter: WindowLimiter = field(default_factory=WindowLimiter)
@@ -79,6 +80,7 @@ async def open_services(settings: Settings) -> Services:
     backends = make_backends(endpoints.redis_url, settings.redis_prefix)
     clock = shared_clock(db, settings.clock)  # HOTLINE_CLOCK, anchored in the database for every process
     set_default_clock(clock)  # issue 12: one clock for hours, token expiry and timestamps
+    misslog = MissLog(db)
     hub = Hub(store=SQLConversationStore(db), broker=backends.broker, queue=backends.queue,
               presence=backends.presence, nlu=nlu,
               policy=HotlinePolicy.from_config(policy_raw, live_kb.entries.get, hours.describe()), hours=hours,
@@ -86,7 +88,7 @@ async def open_services(settings: Settings) -> Services:
               config=HubConfig(agent_grace_seconds=settings.agent_grace_seconds,
                                citizen_grace_seconds=settings.citizen_grace_seconds,
                                wrapup_seconds=settings.wrapup_seconds),
-              misslog=MissLog(db),
+              misslog=misslog,
               kb_draft=lambda question, category, answer: live_kb.kb.add_draft(question, category, answer=answer))
     await hub.start()
     mail = MailConfig.from_settings(settings)
@@ -94,6 +96,7 @@ async def open_services(settings: Settings) -> Services:
                         now=lambda: clock.now().timestamp(),
                         citizens=CitizenNotifier(db, mail, sms_sender_from(settings.sms_sender)))
     return Services(settings=settings, clock=clock, db=db, backends=backends, nlu=nlu, live_kb=live_kb, hub=hub,
+                    misslog=misslog,
                     cases=cases, login_throttle=LoginThrottle(clock=clock))
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import AfterValidator, BaseModel, Field
 
+from handoff.api.views import LoginResult, Me
 from handoff.auth import check_login, issue_token
 from handoff.deps import CurrentStaff, ServicesDep
 from handoff.validation import storable
@@ -25,7 +26,7 @@ class Login(BaseModel):
     password: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable)]
 
 
-@router.post("/login", responses={401: {"description": "wrong username or password"},
+@router.post("/login", response_model=LoginResult, responses={401: {"description": "wrong username or password"},
                                   429: {"description": "too many failures: wait Retry-After seconds"}})
 async def login(body: Login, request: Request, services: ServicesDep) -> dict[str, Any]:
     hub, settings, throttle = services.hub, services.settings, services.login_throttle
@@ -44,6 +45,6 @@ async def login(body: Login, request: Request, services: ServicesDep) -> dict[st
     return {"token": token, "role": user["role"], "username": user["username"]}
 
 
-@router.get("/me")
+@router.get("/me", response_model=Me)
 async def me(user: CurrentStaff) -> dict[str, Any]:
     return {"username": user["username"], "role": user["role"], "capacity": user["capacity"]}

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from handoff import access
-from handoff.callback_work import CallbackError, CallbackWork
+from handoff.api.bodies import UNSET
+from handoff.api.views import CallbackRow
+from handoff.callback_work import CallbackWork
 from handoff.deps import CurrentStaff
 from handoff.services import services_of
 
@@ -29,10 +31,7 @@ WorkDep = Annotated[CallbackWork, Depends(_work)]
 
 
 async def _run(request: Request, call: Awaitable[T]) -> T:
-    try:
-        result = await call
-    except CallbackError as exc:
-        raise HTTPException(exc.status, str(exc), headers={"X-Error-Code": exc.code}) from exc
+    result = await call  # a CallbackError answers through the one handler (handoff/errors.py)
     await services_of(request).hub.relay.floor_changed()  # open callbacks on the wallboard
     return result
 
@@ -42,31 +41,28 @@ class AttemptIn(BaseModel):
     note: str | None = Field(None, max_length=1000)
 
 
-@router.get("")
+@router.get("", response_model=list[CallbackRow], **UNSET)
 async def list_callbacks(work: WorkDep, user: CurrentStaff,
                          status: Annotated[str | None, Query(max_length=16)] = None) -> list[dict[str, Any]]:
-    try:
-        return await work.list(status)
-    except CallbackError as exc:
-        raise HTTPException(exc.status, str(exc), headers={"X-Error-Code": exc.code}) from exc
+    return await work.list(status)
 
 
-@router.post("/{callback_id}/claim")
+@router.post("/{callback_id}/claim", response_model=CallbackRow, **UNSET)
 async def claim(callback_id: int, request: Request, work: WorkDep, user: CurrentStaff) -> dict[str, Any]:
     return await _run(request, work.claim(callback_id, user["username"]))
 
 
-@router.post("/{callback_id}/attempts")
+@router.post("/{callback_id}/attempts", response_model=CallbackRow, **UNSET)
 async def attempt(callback_id: int, body: AttemptIn, request: Request, work: WorkDep,
                   user: CurrentStaff) -> dict[str, Any]:
     return await _run(request, work.attempt(callback_id, user["username"], user["role"], body.outcome, body.note))
 
 
-@router.post("/{callback_id}/close")
+@router.post("/{callback_id}/close", response_model=CallbackRow, **UNSET)
 async def close(callback_id: int, request: Request, work: WorkDep, user: CurrentStaff) -> dict[str, Any]:
     return await _run(request, work.close(callback_id, user["username"], user["role"]))
 
 
-@router.post("/{callback_id}/reopen")
+@router.post("/{callback_id}/reopen", response_model=CallbackRow, **UNSET)
 async def reopen(callback_id: int, request: Request, work: WorkDep, user: CurrentStaff) -> dict[str, Any]:
     return await _run(request, work.reopen(callback_id, user["username"]))

@@ -15,6 +15,7 @@ from fastapi import WebSocket
 from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect
 
+from bot.errors import HotlineError
 from handoff.api.frame_models import frame_error
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,13 @@ RATE_FRAMES = 20
 RATE_SECONDS = 10.0
 
 
-class FrameError(Exception):
+class FrameError(HotlineError):
+    """A frame the socket refuses; ``code`` goes into the error frame, the connection stays open."""
+
+    status = 400
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 class RateLimiter:

@@ -6,11 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from handoff.api.bodies import UNSET
+from handoff.api.views import Health
 from handoff.deps import NLUDep
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", response_model=Health, **UNSET)
 async def health(nlu: NLUDep) -> dict[str, Any]:
     return {"status": "ok" if nlu.ready else "loading", "model": nlu.version, "pid": os.getpid()}

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException
 from pydantic import AfterValidator, BaseModel, Field
 
+from handoff.api.bodies import UNSET
+from handoff.api.views import ParseResult
 from handoff.deps import NLUDep, SettingsDep
-from handoff.nlu_service import NLUInputError
 from handoff.validation import storable
 
 router = APIRouter(prefix="/model", tags=["nlu"])
@@ -23,14 +24,11 @@ class ParseRequest(BaseModel):
     text: Annotated[str, Field(max_length=100_000, description="The citizen's message."), AfterValidator(_utf8)]
 
 
-@router.post("/parse")
+@router.post("/parse", response_model=ParseResult, **UNSET)
 async def parse(body: ParseRequest, nlu: NLUDep, settings: SettingsDep) -> dict[str, Any]:
     """Rasa's parse shape (text, intent, intent_ranking, entities) plus fallback/fallback_reason."""
     if len(body.text) > settings.max_text_chars:
         raise HTTPException(413, f"text longer than {settings.max_text_chars} characters")
     if not body.text.strip():
         raise HTTPException(422, "text is empty")
-    try:
-        return await nlu.parse(body.text)
-    except NLUInputError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    return await nlu.parse(body.text)  # NLUInputError: 422 through the one handler

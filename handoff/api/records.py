@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from handoff import access
+from handoff.api.bodies import UNSET
+from handoff.api.views import RecordDetail, RecordRow
 from handoff.deps import CurrentStaff
 from handoff.records import RecordQuery, Records, to_csv, to_xlsx
 from handoff.services import services_of
@@ -36,7 +38,7 @@ def _records(request: Request) -> Records:
     return Records(services_of(request).db)
 
 
-@router.get("")
+@router.get("", response_model=list[RecordRow], **UNSET)
 async def search(query: QueryDep, request: Request, user: CurrentStaff) -> list[dict[str, Any]]:
     return await _records(request).search(query, user)
 
@@ -50,7 +52,7 @@ async def export(query: QueryDep, request: Request, user: CurrentStaff,
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/{conversation_id}")
+@router.get("/{conversation_id}", response_model=RecordDetail, **UNSET)
 async def detail(conversation_id: str, request: Request, user: CurrentStaff) -> dict[str, Any]:
     if len(conversation_id) > 40:
         raise HTTPException(404, "unknown conversation")

@@ -16,7 +16,8 @@ from fastapi import APIRouter, HTTPException
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
-from handoff.chat.conversations import HubError
+from handoff.api.bodies import UNSET
+from handoff.api.views import RestReply
 from handoff.chat.relay import message_event
 from handoff.deps import HubDep, SettingsDep
 from handoff.hub import Hub
@@ -48,7 +49,7 @@ async def ensure_conversation(hub: Hub, conversation_id: str) -> None:
                 raise
 
 
-@router.post("/webhook")
+@router.post("/webhook", response_model=list[RestReply], **UNSET)
 async def webhook(body: RestMessage, hub: HubDep, settings: SettingsDep) -> list[dict[str, Any]]:
     if not body.message.strip():
         raise HTTPException(422, "message is empty")
@@ -57,10 +58,7 @@ async def webhook(body: RestMessage, hub: HubDep, settings: SettingsDep) -> list
     conversation_id = _conversation_id(body.sender)
     replies: list[dict[str, Any]] = []
     await ensure_conversation(hub, conversation_id)
-    try:
-        message = await hub.citizen_message(conversation_id, body.message.strip())
-    except HubError as exc:
-        raise HTTPException(409, str(exc)) from exc
+    message = await hub.citizen_message(conversation_id, body.message.strip())  # HubError: 409 (handler)
     # The bot turn is stored before citizen_message returns: read the replies back from the record.
     # (Collected from the relay instead, they were often still in flight through Redis: issue 17.)
     for stored in await hub.store.messages_since(conversation_id, message["seq"]):

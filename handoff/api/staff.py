@@ -11,6 +11,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from bot.pii import mask
 from handoff.access import conversation_access
+from handoff.api.bodies import UNSET
+from handoff.api.views import ConversationRecord, KBHit
 from handoff.chat.relay import message_event
 from handoff.deps import CurrentStaff, HubDep, ServicesDep
 
@@ -18,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["staff"])
 ConversationId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@router.get("/kb/search")
+@router.get("/kb/search", response_model=list[KBHit])
 async def kb_search(services: ServicesDep, user: CurrentStaff,
                     q: str = Query(min_length=1, max_length=200), limit: int = Query(10, ge=1, le=50)) -> list[dict[str, Any]]:
     results = services.live_kb.search.search(q, limit)
@@ -34,7 +36,7 @@ def _masked(record: dict[str, Any], transcript: list[dict[str, Any]],
     return {"conversation": record, "transcript": transcript, "callbacks": callbacks, "masked": True}
 
 
-@router.get("/conversations/{conversation_id}", responses={404: {"description": "unknown, or not yours to read"}})
+@router.get("/conversations/{conversation_id}", response_model=ConversationRecord, **UNSET, responses={404: {"description": "unknown, or not yours to read"}})
 async def conversation(conversation_id: ConversationId, hub: HubDep, user: CurrentStaff) -> dict[str, Any]:
     view = await conversation_access(hub.store.db, user, conversation_id)
     record = await hub.store.get_conversation(conversation_id)

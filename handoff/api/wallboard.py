@@ -15,6 +15,8 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from handoff import access
+from handoff.api.bodies import UNSET
+from handoff.api.views import Wallboard
 from handoff.deps import CurrentSupervisor, HubDep
 from handoff.hub import Hub
 from handoff.services import services_of
@@ -26,7 +28,7 @@ REFRESH_SECONDS = 3.0
 MIN_GAP_SECONDS = 0.5
 
 
-@router.get("/api/wallboard")
+@router.get("/api/wallboard", response_model=Wallboard, **UNSET)
 async def wallboard(user: CurrentSupervisor, hub: HubDep) -> dict[str, Any]:
     return await snapshot(hub)
 

@@ -7,17 +7,19 @@ import asyncio
 from typing import Any
 
 from bot.dialogue import Reply
+from bot.errors import HotlineError
 from handoff.chat.relay import Relay, message_event
 from handoff.session import SessionState
 from handoff.storage.store import SQLConversationStore
 
 
-class HubError(Exception):
-    """A request the hub refuses; ``code`` goes into the error frame."""
+class HubError(HotlineError):
+    """A request the hub refuses; ``code`` goes into the error frame (409 over HTTP)."""
+
+    status = 409
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 class Conversations:

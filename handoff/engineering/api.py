@@ -62,7 +62,7 @@ class MissLogOff(HotlineError):
 
 
 def _misslog(services: Services) -> MissLog:
-    misslog = services.hub.misslog
+    misslog = services.misslog
     if misslog is None:
         raise MissLogOff("the miss log is off")
     return misslog
