@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install kb model train run test web-check bench clean
+.PHONY: install kb model train run test lint web-check bench clean
 
 install: $(STAMP) $(WIDGET_JS)  ## idempotent: .venv with the project and its test tools, the widget bundle
 
@@ -43,10 +43,14 @@ $(WIDGET_JS): $(STAMP) $(wildcard web_widget/src/widget/*.js) web_widget/static/
 web-check: $(WIDGET_JS)  ## tsc --noEmit on every page script, node --test on the pure helpers
 	npm run --prefix web_widget --silent check
 
+lint: $(STAMP)  ## ruff and mypy on the Python packages: zero findings
+	$(VENV)/bin/ruff check bot kb_sync handoff
+	$(VENV)/bin/mypy bot kb_sync handoff
+
 run: kb model $(WIDGET_JS)  ## serve on http://127.0.0.1:8000
 	$(HOTLINE) serve
 
-test: $(STAMP) web-check
+test: $(STAMP) lint web-check
 	$(PY) -m pytest
 
 bench: kb model
