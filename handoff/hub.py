@@ -28,7 +28,7 @@ from handoff.chat.conversations import Conversations, HubError
 from handoff.chat.desk import AgentDesk, KBDraft
 from handoff.chat.floor import Floor
 from handoff.chat.queueing import ChatQueue
-from handoff.chat.relay import AGENTS_CHANNEL, Relay
+from handoff.chat.relay import Relay
 from handoff.chat.turns import ChatTurns
 from handoff.engineering.misslog import MissLog
 from handoff.housekeeping import Housekeeper
@@ -37,8 +37,7 @@ from handoff.presence import PresenceBackend
 from handoff.queue import QueueBackend
 from handoff.storage.store import SQLConversationStore
 
-# names callers imported from here before the split (handoff/api/kb_admin.py: AGENTS_CHANNEL)
-__all__ = ["AGENTS_CHANNEL", "Hub", "HubConfig", "HubError"]
+__all__ = ["Hub", "HubConfig", "HubError"]
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ from bot.errors import HotlineError
 from handoff import control, kb_live
 from handoff.api.bodies import Body
 from handoff.deps import CurrentStaff, CurrentSupervisor, ServicesDep, SettingsDep
-from handoff.hub import AGENTS_CHANNEL
 from handoff.services import Services
 from handoff.storage.training import in_database, write_examples
 from kb_sync import upkeep
@@ -231,7 +230,7 @@ async def approve(entry_id: str, body: ApproveRequest, services: ServicesDep, se
     await control.announce(services.backends.broker, {"type": "kb_changed", "revision": approval.revision})  # other processes
     announcement = approval.announcement
     # Pushed to every connected agent console, on whatever process (the console then re-reads its list).
-    await services.backends.broker.publish(AGENTS_CHANNEL, {"type": "announcement", "id": announcement["id"]})
+    await services.hub.relay.to_agents({"type": "announcement", "id": announcement["id"]})
     return {"entry_id": entry_id, "revision": approval.revision, "action": approval.action,
             "summary": approval.summary, "announcement_id": announcement["id"], "training_file": training_file,
             "training_error": training_error,

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, insert, update
 
 from bot.pii import mask
+from handoff.cases.background import BackgroundSends
 from handoff.cases.lifecycle import CaseError
 from handoff.cases.notify import ADDRESS, MailConfig
 from handoff.storage.database import Database
@@ -101,11 +102,11 @@ def notice_text(case: Mapping[str, Any], kind: str, public_url: str, sms: bool) 
             "查詢回覆並為本次服務評分（1–5 分）。")
 
 
-class CitizenNotifier:
+class CitizenNotifier(BackgroundSends):
     def __init__(self, db: Database, mail: MailConfig | None = None, sms: SmsSender | None = None) -> None:
+        super().__init__()
         self.db, self.mail = db, mail or MailConfig()
         self.sms = sms if sms is not None else LoggingSmsSender()
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def add(self, c: Connection, case: Mapping[str, Any], kind: str, at: float) -> list[dict[str, Any]]:
         """Record what the citizen is told (inside the caller's transaction); ``deliver`` sends it."""
@@ -120,15 +121,8 @@ class CitizenNotifier:
         return [{**row, "address": str(address), "number": case.get("number")}]
 
     def deliver(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        task = asyncio.get_running_loop().create_task(self._send(rows))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if rows:
+            self.spawn(self._send(rows))
 
     async def _send(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from handoff.cases.background import BackgroundSends
 from handoff.storage.database import Database
 from handoff.storage.schema import agency_members, notifications, users
 
@@ -71,11 +72,11 @@ def recipients(conn: Connection, audiences: Iterable[str], agency: str | None) -
     return list(found.values())
 
 
-class Notifier:
+class Notifier(BackgroundSends):
     def __init__(self, db: Database, mail: MailConfig | None = None) -> None:
+        super().__init__()
         self.db = db
         self.mail = mail or MailConfig()
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def add(self, conn: Connection, case: Mapping[str, Any], kind: str, text: str, audiences: Iterable[str],
             at: float, exclude: str | None = None) -> list[dict[str, Any]]:
@@ -103,16 +104,8 @@ class Notifier:
     def deliver(self, rows: list[dict[str, Any]]) -> None:
         """Send the e-mails for ``rows`` in the background (nothing when SMTP is not configured)."""
         rows = [r for r in rows if r.get("address")]
-        if not self.mail.host or not rows:
-            return
-        task = asyncio.get_running_loop().create_task(self._send(rows))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def drain(self) -> None:
-        """Wait for e-mails still being sent (tests, the CLI before it exits)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self.mail.host and rows:
+            self.spawn(self._send(rows))
 
     async def _send(self, rows: list[dict[str, Any]]) -> None:
         try:
