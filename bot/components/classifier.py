@@ -33,6 +33,23 @@ def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+_REST = "\uffff"  # sorts after every intent name
+
+
+def _fit_part(X: sp.csr_matrix, y: np.ndarray, part: np.ndarray | None, options: dict[str, Any]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """LinearSVC on ``part``'s classes (all when None), the other classes merged into one rest label."""
+    from sklearn.svm import LinearSVC
+
+    est = LinearSVC(**options, random_state=0)  # liblinear shuffles: the same data, the same model
+    if part is None:
+        est.fit(X, y)
+        return np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_)
+    est.fit(X, np.where(np.isin(y, part), y, _REST))
+    keep = est.classes_ != _REST
+    return est.coef_[keep], est.intercept_[keep]
+
+
 class LinearIntentClassifier(Component):
     name = "LinearIntentClassifier"
     defaults: dict[str, Any] = {
@@ -45,7 +62,7 @@ class LinearIntentClassifier(Component):
         "class_weight": None,
         "dense_mode": "knn",
         "knn_weight": 15.0,
-        "n_jobs": 2,  # threads for the SVM's one-vs-rest problems
+        "n_jobs": 1,  # > 1: worker processes for the one-vs-rest problems (wall time on an idle machine)
     }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -98,32 +115,20 @@ class LinearIntentClassifier(Component):
         self.process(batch)
 
     def _fit_svm(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One-vs-rest linear SVMs, the classes split over ``n_jobs`` threads (liblinear releases
-        the GIL). Each part relabels the other parts' classes as one rest label, which leaves every
-        binary problem of its own classes exactly as in a single fit; the rest label's row is dropped."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        from sklearn.svm import LinearSVC
-
+        """One-vs-rest linear SVMs, the classes split over ``n_jobs`` worker processes (liblinear
+        keeps the GIL for most of a fit, so threads do not overlap). Each part relabels the other
+        parts' classes as one rest label, which leaves every binary problem of its own classes
+        exactly as in a single fit; the rest label's row is dropped."""
         classes = np.unique(y)
         jobs = max(1, min(int(self.config["n_jobs"]), len(classes) // 2))
+        options = {k: self.config[k] for k in ("C", "max_iter", "tol", "class_weight")}
         if jobs == 1 or len(classes) < 3:
-            est = LinearSVC(C=self.config["C"], max_iter=self.config["max_iter"], tol=self.config["tol"],
-                            class_weight=self.config["class_weight"])
-            est.fit(X, y)
-            return est.classes_, np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_)
-        rest = "\uffff"  # sorts after every intent name
+            coef, bias = _fit_part(X, y, None, options)
+            return classes, coef, bias
+        from joblib import Parallel, delayed
+
         parts = [classes[i::jobs] for i in range(jobs)]
-
-        def fit(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            est = LinearSVC(C=self.config["C"], max_iter=self.config["max_iter"], tol=self.config["tol"],
-                            class_weight=self.config["class_weight"])
-            est.fit(X, np.where(np.isin(y, part), y, rest))
-            keep = est.classes_ != rest
-            return est.coef_[keep], est.intercept_[keep]
-
-        with ThreadPoolExecutor(jobs) as pool:
-            fitted = list(pool.map(fit, parts))
+        fitted = Parallel(n_jobs=jobs, backend="loky")(delayed(_fit_part)(X, y, part, options) for part in parts)
         order = np.argsort(np.concatenate(parts), kind="stable")
         coef = np.vstack([c for c, _ in fitted])[order]
         bias = np.concatenate([b for _, b in fitted])[order]

@@ -1,5 +1,5 @@
-"""Score-level cross-validation (bot.calibration), the fallback's CV-chosen rules, the threaded SVM
-and the English glossary of the normaliser."""
+"""Score-level cross-validation (bot.calibration), the fallback's CV-chosen rules, the SVM split over
+worker processes and the English glossary of the normaliser."""
 from __future__ import annotations
 
 import numpy as np
@@ -72,7 +72,7 @@ def test_fallback_rejects_out_of_scope_mass_and_unfamiliar_text(ranking: list[tu
     assert fallback.decide("ATM 幾點", ranking, similarity) == reason
 
 
-def test_threaded_svm_learns_the_same_model_as_one_fit() -> None:
+def test_svm_split_over_processes_learns_the_same_model_as_one_fit() -> None:
     rng = np.random.default_rng(0)
     labels = [f"I-{i:03d}" for i in rng.integers(0, 12, size=400)]
     X = sp.csr_matrix(rng.random((400, 30)) * (rng.random((400, 30)) < 0.3))
