@@ -51,7 +51,8 @@ class Component(ABC):
         self.config: dict[str, Any] = {**self.defaults, **{k: v for k, v in config.items() if k != "name"}}
 
     def train(self, batch: Batch, labels: list[str]) -> None:
-        """Learn from labelled examples; the default learns nothing. Must leave ``batch`` processed."""
+        """Learn from labelled examples; the default learns nothing. Must leave ``batch`` processed
+        (a classifier may leave ``rankings`` empty: no step learns from them)."""
         self.process(batch)
 
     @abstractmethod

@@ -82,6 +82,7 @@ def test_svm_split_over_processes_learns_the_same_model_as_one_fit() -> None:
         classifier = LinearIntentClassifier({"n_jobs": jobs, "tol": 1e-5, "max_iter": 20000})
         batch = Batch(texts=["x"] * 400, features={"sparse": X.tocsr()})
         classifier.train(batch, labels)
+        classifier.process(batch)
         predictions.append([r[0][0] for r in batch.rankings])
         assert list(classifier.intents) == sorted(set(labels))
     assert predictions[0] == predictions[1] == predictions[2]
