@@ -56,6 +56,7 @@ _CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
 _TRAILING_PARTICLES = re.compile("[嗎呢啊喔吧呀啦耶哦欸捏齁咧嘛唄哩嘞喲呦蛤哇阿]+$")
 
 
+@lru_cache(maxsize=65536)  # a retrain re-reads the same 15k examples; a parse re-reads its cache key
 def nlu_form(text: str) -> str:
     """What the NLU sees: :func:`normalize`, then punctuation, symbols and emoji dropped, spaces
     next to CJK characters dropped and trailing particles (嗎, 呢, 啦…) cut, so that 「？」, 「?」,
