@@ -7,6 +7,13 @@ at those thresholds; then the variant trained on all of nlu_data/ and judged on 
 (styles guessed from the text). Prints one JSON line per variant; writes results/pipelines.json.
 
     .venv/bin/python bench/pipelines.py [--eval ../shared/eval/dev.jsonl] [--only NAME ...] [--folds 5]
+
+``--calibrate`` is how config.yml's classifier and fallback numbers are chosen: out-of-fold raw
+scores of its pipeline (fold encoders and fold scores cached in var/cv/, so a re-run or another
+fallback idea costs seconds), every (knn_weight, temperature, threshold, ambiguity gap,
+out-of-scope mass, similarity floor) tried on them, the best by ``bot.calibration.objective``;
+then the pipeline trained on all data with those numbers is judged once on the eval file
+(results/calibration.json). ``--config`` calibrates a variant (results/calibration-<name>.json).
 """
 from __future__ import annotations
 
