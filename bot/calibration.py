@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from bot.intents import is_faq
-from bot.model_selection import OOS_INTENT, families, eval_row
+from bot.model_selection import OOS_INTENT, eval_row, families
 
 KNN_WEIGHTS = (1.0, 2.0, 3.0, 4.0, 6.0, 10.0, 15.0)
 TEMPERATURES = (2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
@@ -80,8 +80,7 @@ def collect(pairs: list[tuple[str, str]], steps: list[dict[str, Any]],
     split = list(splitter.split(np.arange(len(pairs)), groups=families(pairs)))
     for fold, (train_idx, test_idx) in enumerate(split):
         train = [pairs[i] for i in train_idx]
-        held = [(pairs[i][0], eval_row(*pairs[i])) for i in test_idx]
-        held = [(t, r) for t, r in held if r is not None]
+        held = [(pairs[i][0], row) for i in test_idx if (row := eval_row(*pairs[i])) is not None]
         key = _key(train, [{k: v for k, v in s.items() if k not in _SCORE_FREE} for s in steps],
                    [t for t, _ in held])
         path = cache_dir / f"fold-{key}.npz" if cache_dir else None

@@ -139,7 +139,7 @@ class HotlinePolicy:
         return Decision([Reply(f"{entry['answer']}\n\n{ANYTHING_ELSE}", "answer", intent=intent)], answered=True)
 
     def suggestions(self, parse: dict[str, Any]) -> list[dict[str, str]]:
-        buttons = []
+        buttons: list[dict[str, str]] = []
         for ranked in parse.get("intent_ranking", []):
             if len(buttons) >= self.max_suggestions:
                 break

@@ -105,8 +105,7 @@ def cross_validate(pairs: list[tuple[str, str]], train_and_parse: Callable[[list
     results: list[dict[str, Any]] = []
     indices = np.arange(len(pairs))
     for train_idx, test_idx in splitter.split(indices, groups=groups):
-        held = [(pairs[i][0], eval_row(*pairs[i])) for i in test_idx]
-        held = [(t, r) for t, r in held if r is not None]
+        held = [(pairs[i][0], row) for i in test_idx if (row := eval_row(*pairs[i])) is not None]
         parsed = train_and_parse([pairs[i] for i in train_idx], [t for t, _ in held])
         rows += [r for _, r in held]
         results += parsed

@@ -199,7 +199,7 @@ def finetune(model: Any, pairs: list[tuple[str, str]], categories: dict[str, str
         started, losses = time.perf_counter(), []
         for batch in _batches(pairs, categories, batch_size, rng):
             anchors, positives, negatives, intents = zip(*batch)
-            embed = lambda texts: torch.nn.functional.normalize(  # noqa: E731
+            embed = lambda texts: torch.nn.functional.normalize(
                 module(module.preprocess(list(texts)))["sentence_embedding"], dim=-1)
             a, candidates = embed(anchors), embed(list(positives) + list(negatives))
             logits = scale * a @ candidates.T

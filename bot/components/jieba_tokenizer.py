@@ -11,7 +11,7 @@ import logging
 import shutil
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.components.base import Batch, Component
 from bot.errors import ConfigError, MissingDependencyError
@@ -43,7 +43,7 @@ def _cut(digest: str, text: str) -> tuple[str, ...]:
 
 class JiebaTokenizer(Component):
     name = "JiebaTokenizer"
-    defaults: dict[str, Any] = {"dictionary_path": None}
+    defaults: ClassVar[dict[str, Any]] = {"dictionary_path": None}
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
