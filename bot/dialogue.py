@@ -107,7 +107,7 @@ class HotlinePolicy:
         if name == HANDOFF_YES:
             return self._handoff(state, handoff_open, consented=True)
         if name == CALLBACK:
-            return self._callback_offer(state)
+            return self.callback_offer(state)
         if state.awaiting == "handoff_consent":
             if name in (intents.AFFIRM,):
                 return self._handoff(state, handoff_open, consented=True)
@@ -201,7 +201,7 @@ class HotlinePolicy:
 
     def _handoff(self, state: DialogueState, handoff_open: bool, consented: bool) -> Decision:
         if not handoff_open:
-            return self._callback_offer(state)
+            return self.callback_offer(state)
         if not consented:
             state.awaiting = "handoff_consent"
             return Decision([Reply("需要為您轉接真人文字客服嗎？", "handoff_offer", buttons=[
@@ -210,7 +210,7 @@ class HotlinePolicy:
         state.awaiting, state.misses = None, 0
         return Decision([Reply("好的，正在為您轉接真人文字客服，請稍候。", "queued")], action="queue")
 
-    def _callback_offer(self, state: DialogueState) -> Decision:
+    def callback_offer(self, state: DialogueState) -> Decision:
         state.awaiting = None
         return Decision([Reply(
             f"真人文字客服的服務時間為{self.hours_text}，目前無法立即為您轉接。"

@@ -113,12 +113,15 @@ class Pipeline:
                 component.process(batch)
             reasons = batch.fallback_reasons or [None] * len(todo)
             for i, ranking, why in zip(todo, batch.rankings, reasons):
-                results[i] = self._result(texts[i], ranking, why)
-                self.cache.put(keys[i], results[i])
+                parsed = self._result(texts[i], ranking, why)
+                results[i] = parsed
+                self.cache.put(keys[i], parsed)
+        done: list[dict[str, Any]] = []
         for text, result in zip(texts, results):
             assert result is not None
             result["text"] = text
-        return results  # type: ignore[return-value]
+            done.append(result)
+        return done
 
     def parse(self, text: str) -> dict[str, Any]:
         return self.parse_batch([text])[0]

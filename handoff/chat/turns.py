@@ -164,8 +164,7 @@ class ChatTurns:
             if conversation["state"] != SessionState.QUEUED:
                 continue
             await self.queue.leave(conversation, SessionState.BOT)
-            # bot/dialogue.py has no public name for the callback offer yet (its owner's to add)
-            offer = self.policy._callback_offer(DialogueState()).replies[0]
+            offer = self.policy.callback_offer(DialogueState()).replies[0]
             await self.conversations.bot_say(conversation_id, [offer])
             count += 1
         return count
