@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.dialogue import HotlinePolicy
-from bot.hours import StaffedHours, clock_from_env
+from bot.hours import StaffedHours, clock_from_env, set_default_clock
 from handoff.backends import Backends, make_backends
 from handoff.chat.config import HubConfig
 from handoff.chat.relay import AGENTS_CHANNEL
@@ -47,9 +47,11 @@ def make_hub(db: Database, backends: Backends, recorder: RecordingBroker | None 
              **config: Any) -> tuple[Hub, RecordingBroker]:
     recorder = recorder or RecordingBroker(backends.broker)
     recorder.inner = backends.broker
+    clock = clock_from_env({"HOTLINE_CLOCK": OPEN_CLOCK})
+    set_default_clock(clock)  # as the server does: stored times and the hub read one clock (not real midnight)
     hub = Hub(store=SQLConversationStore(db), broker=recorder, queue=backends.queue,  # type: ignore[arg-type]
               presence=backends.presence, nlu=None, policy=HotlinePolicy(lambda _id: None),  # type: ignore[arg-type]
-              hours=StaffedHours(), clock=clock_from_env({"HOTLINE_CLOCK": OPEN_CLOCK}),
+              hours=StaffedHours(), clock=clock,
               config=HubConfig(**{"agent_grace_seconds": 0.0, "citizen_grace_seconds": 0.0, "wrapup_seconds": 0.0,
                                   **config}))
     return hub, recorder
