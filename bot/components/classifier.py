@@ -38,16 +38,27 @@ _REST = "\uffff"  # sorts after every intent name
 
 def _fit_part(X: sp.csr_matrix, y: np.ndarray, part: np.ndarray | None, options: dict[str, Any]
               ) -> tuple[np.ndarray, np.ndarray]:
-    """LinearSVC on ``part``'s classes (all when None), the other classes merged into one rest label."""
+    """LinearSVC on ``part``'s classes (all when None), the other classes merged into one rest label.
+
+    liblinear trains one-vs-rest: class k's problem weighs its positives by ``C·class_weight[k]`` and
+    every negative by ``C``, so the rest label's own weight changes nothing but the rest label's own
+    problem (whose row is dropped); a tiny weight makes that problem almost free to solve."""
     from sklearn.svm import LinearSVC
 
-    est = LinearSVC(**options, random_state=0)  # liblinear shuffles: the same data, the same model
     if part is None:
+        est = LinearSVC(**options, random_state=0)  # liblinear shuffles: the same data, the same model
         est.fit(X, y)
         return np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_)
+    weights = options.get("class_weight")
+    if weights is None or isinstance(weights, dict):
+        options = {**options, "class_weight": {**(weights or {}), _REST: _REST_WEIGHT}}
+    est = LinearSVC(**options, random_state=0)
     est.fit(X, np.where(np.isin(y, part), y, _REST))
     keep = est.classes_ != _REST
     return est.coef_[keep], est.intercept_[keep]
+
+
+_REST_WEIGHT = 1e-6
 
 
 class LinearIntentClassifier(Component):
@@ -62,7 +73,7 @@ class LinearIntentClassifier(Component):
         "class_weight": None,
         "dense_mode": "knn",
         "knn_weight": 15.0,
-        "n_jobs": 1,  # > 1: worker processes for the one-vs-rest problems (wall time on an idle machine)
+        "n_jobs": 1,  # > 1: the one-vs-rest problems split over this and n_jobs - 1 worker processes
     }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -116,20 +127,26 @@ class LinearIntentClassifier(Component):
         # ranking 15k examples against their 15k neighbours cost 3 s and 1 GB of every retrain
 
     def _fit_svm(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One-vs-rest linear SVMs, the classes split over ``n_jobs`` worker processes (liblinear
-        keeps the GIL for most of a fit, so threads do not overlap). Each part relabels the other
-        parts' classes as one rest label, which leaves every binary problem of its own classes
-        exactly as in a single fit; the rest label's row is dropped."""
+        """One-vs-rest linear SVMs, the classes split into ``n_jobs`` parts: this process fits one
+        part while worker processes (loky, reused from one training to the next) fit the others.
+        Processes, not threads: liblinear releases the GIL while it trains, but its random
+        generator (the coordinate order) is one global per process, so two threads would interleave
+        their draws and the same data would no longer give the same model. Each part relabels the
+        other parts' classes as one rest label, which leaves every binary problem of its own
+        classes as in a single fit (the coordinate order differs: a model trained with ``n_jobs`` 2
+        is as deterministic as with 1, not bit-identical to it); the rest label's row is dropped."""
         classes = np.unique(y)
         jobs = max(1, min(int(self.config["n_jobs"]), len(classes) // 2))
         options = {k: self.config[k] for k in ("C", "max_iter", "tol", "class_weight")}
         if jobs == 1 or len(classes) < 3:
             coef, bias = _fit_part(X, y, None, options)
             return classes, coef, bias
-        from joblib import Parallel, delayed
+        from joblib.externals.loky import get_reusable_executor
 
         parts = [classes[i::jobs] for i in range(jobs)]
-        fitted = Parallel(n_jobs=jobs, backend="loky")(delayed(_fit_part)(X, y, part, options) for part in parts)
+        executor = get_reusable_executor(max_workers=jobs - 1, timeout=600)
+        futures = [executor.submit(_fit_part, X, y, part, options) for part in parts[1:]]
+        fitted = [_fit_part(X, y, parts[0], options)] + [f.result() for f in futures]
         order = np.argsort(np.concatenate(parts), kind="stable")
         coef = np.vstack([c for c, _ in fitted])[order]
         bias = np.concatenate([b for _, b in fitted])[order]

@@ -75,25 +75,28 @@ class SparseNgramFeaturizer(Component):
         self._pinyin: TfidfVectorizer | None = None
 
     def train(self, batch: Batch, labels: list[str]) -> None:
+        """Fit the vectorizers and featurise the training texts in one pass (``fit_transform``: each
+        text is analysed once, not once to fit and again to transform; the same matrix)."""
         low, high = self.config["word_ngrams"]
         self._word = TfidfVectorizer(
             analyzer=_identity, sublinear_tf=True, min_df=self.config["min_df"],
             max_features=self.config["max_features"],
         )
-        self._word.fit([self._word_grams(t, low, high) for t in batch.tokens])
+        blocks = [self._word.fit_transform([self._word_grams(t, low, high) for t in batch.tokens])]
         clow, chigh = self.config["char_ngrams"]
         self._char = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(clow, chigh), sublinear_tf=True,
             min_df=self.config["min_df"], max_features=self.config["max_features"],
         )
-        self._char.fit(batch.normalized)
+        blocks.append(self._char.fit_transform(batch.normalized))
         self._pinyin = None
         if self.config["pinyin_ngrams"]:
             plow, phigh = self.config["pinyin_ngrams"]
             self._pinyin = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=self.config["min_df"],
                                            max_features=self.config["max_features"])
-            self._pinyin.fit([self._word_grams(_syllables(t), plow, phigh) for t in batch.normalized])
-        self.process(batch)
+            blocks.append(self._pinyin.fit_transform([self._word_grams(_syllables(t), plow, phigh)
+                                                      for t in batch.normalized]))
+        batch.features[self.name] = sp.hstack(blocks, format="csr") / (len(blocks) ** 0.5)
 
     @staticmethod
     def _word_grams(tokens: list[str], low: int, high: int) -> list[str]:

@@ -19,7 +19,6 @@ from bot.evaluate import evaluate, read_eval_file
 from bot.pipeline import Pipeline
 from tests.conftest import DEV_SET, KB_SEED, ROOT
 
-
 HEAD_QUESTIONS = Path(__file__).parent / "head_questions.yml"
 
 
@@ -102,6 +101,31 @@ def test_training_data_has_no_dev_sentence() -> None:
     dev = {normalize(json.loads(line)["text"]) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line}
     copied = [t for t, _ in load_training_data(ROOT / "nlu_data").pairs() if normalize(t) in dev]
     assert copied == []
+
+
+def test_training_data_has_no_near_copy_of_a_dev_sentence() -> None:
+    """Nor a near-copy: no training example shares ≥ 60 % of its character bigrams (Jaccard, on the
+    normalised text) with a dev sentence."""
+    import json
+
+    from bot.model_selection import _bigrams
+    from bot.training_data import load_training_data
+
+    dev = [_bigrams(json.loads(line)["text"]) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line]
+    index: dict[str, list[int]] = {}
+    for number, grams in enumerate(dev):
+        for gram in grams:
+            index.setdefault(gram, []).append(number)
+    near = []
+    for text, intent in load_training_data(ROOT / "nlu_data").pairs():
+        grams = _bigrams(text)
+        shared: dict[int, int] = {}
+        for gram in grams:
+            for number in index.get(gram, ()):
+                shared[number] = shared.get(number, 0) + 1
+        if any(n / len(grams | dev[d]) >= 0.6 for d, n in shared.items()):
+            near.append((intent, text))
+    assert near == []
 
 
 def test_model_directory_is_self_contained(tmp_path: Path) -> None:
