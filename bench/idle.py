@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -27,32 +26,9 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-CLOCK = "2026-11-30T10:00:00+08:00"  # staffed hours
+from harness import ROOT, prepare, proc_stats, raise_fd_limit, serve, server_env, stop
 
-
-def proc_stats(pid: int) -> dict[str, float]:
-    status = Path(f"/proc/{pid}/status").read_text().splitlines()
-    rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return {"rss_mb": round(rss, 1), "fds": len(os.listdir(f"/proc/{pid}/fd")), "cpu_s": round(cpu, 2)}
-
-
-def prepare(env: dict[str, str], data_dir: Path, agents: int, password: str) -> None:
-    """The KB and the agents in the server's database (one password hash shared by all)."""
-    from handoff.auth import hash_password
-    from handoff.storage.database import Database
-    from handoff.storage.store import SQLConversationStore
-
-    subprocess.run([sys.executable, "-m", "handoff.cli", "kb", "import", str(ROOT.parent / "shared/kb/faq.jsonl"),
-                    "--no-stubs", "--yes"], env=env, check=True, capture_output=True)
-    db = Database(f"sqlite:///{data_dir / 'chat.db'}")
-    store, hashed = SQLConversationStore(db), hash_password(password)
-    for i in range(agents):
-        asyncio.run(store.add_user(f"idle{i}", hashed, "agent", None, 3))
-    db.close()
+AGENT_PREFIX = "idle"
 
 
 # ---- the generator (one of --gen-procs worker processes) ------------------------------------------
@@ -78,7 +54,8 @@ async def generate(url: str, citizens: int, agents: list[int], rate: float, pass
 
     async def agent(number: int, http: httpx.AsyncClient) -> None:
         try:
-            token = (await http.post(f"{url}/auth/login", json={"username": f"idle{number}", "password": password}))\
+            token = (await http.post(f"{url}/auth/login", json={"username": f"{AGENT_PREFIX}{number}",
+                                                                "password": password}))\
                 .json()["token"]
             ws = await websockets.connect(f"{ws_url}/ws/agent", open_timeout=30, max_queue=None, ping_interval=None,
                                           subprotocols=["hotline.v1", f"bearer.{token}"])
@@ -122,24 +99,14 @@ def sample_health(url: str, n: int = 20) -> list[float]:
 
 
 def drive(args: argparse.Namespace) -> dict[str, Any]:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by the server and the workers
+    raise_fd_limit()  # inherited by the server and the workers
     with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp:
         data_dir = Path(tmp)
-        env = {**os.environ, "HOTLINE_HOME": str(args.home.resolve()), "HOTLINE_DATA_DIR": str(data_dir),
-               "HOTLINE_CLOCK": CLOCK, "HOTLINE_CITIZEN_GRACE_SECONDS": "600", "HOTLINE_PORT": str(args.port)}
-        prepare(env, data_dir, args.agents, args.password)
-        log = (data_dir / "server.log").open("wb")
-        server = subprocess.Popen([sys.executable, "-m", "handoff.cli", "serve"], env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
+        env = server_env(args.home.resolve(), data_dir)
+        prepare(env, f"sqlite:///{data_dir / 'chat.db'}", args.agents, AGENT_PREFIX, args.password)
+        server = serve(env, args.port, data_dir / "server.log")
         url = f"http://127.0.0.1:{args.port}"
         try:
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{url}/health", timeout=1).json()["status"] == "ok":
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
             before = proc_stats(server.pid)
             idle_health = sample_health(url)
             k = args.gen_procs
@@ -161,9 +128,7 @@ def drive(args: argparse.Namespace) -> dict[str, Any]:
             for w in workers:
                 w.wait(timeout=120)
         finally:
-            server.terminate()
-            server.wait(timeout=60)
-            log.close()
+            stop([server])
     total = sum(r["held"] for r in reports)
     failures: dict[str, int] = {}
     for r in reports:

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from handoff import access, errors, security
+from handoff import access, errors, gc_tuning, security
 from handoff.api import agencies as agencies_api
 from handoff.api import (
     agent_ws,
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = await open_services(settings)
         app.state.services = services  # the only thing on app.state: routers read it through ServicesDep
         watchers = [asyncio.create_task(loop) for loop in background_tasks(services)]
+        gc_tuning.after_startup()  # the model and KB out of the collector's way (10,000 chats: README)
         yield
         for watcher in watchers:
             watcher.cancel()

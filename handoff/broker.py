@@ -87,6 +87,11 @@ class MemoryBroker:
             self._remove(channels, queue)
 
 
+def redis_message(prefix: str, channel: str, event: dict[str, Any]) -> tuple[str, str]:
+    """The Redis channel and payload of ``event``: what every process's listener decodes."""
+    return prefix + channel, json.dumps(event, ensure_ascii=False)
+
+
 class RedisBroker(MemoryBroker):
     """Local fan-out as in ``MemoryBroker``, with Redis pub/sub between processes."""
 
@@ -117,7 +122,7 @@ class RedisBroker(MemoryBroker):
 
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         try:
-            await self.redis.publish(self.prefix + channel, json.dumps(event, ensure_ascii=False))
+            await self.redis.publish(*redis_message(self.prefix, channel, event))
         except Exception as exc:  # noqa: BLE001 Redis down: local subscribers still hear it; others resync later
             log.warning("redis publish failed (%s); delivering locally only", exc)
             self.deliver(channel, event)

@@ -45,12 +45,19 @@ def serve(settings, host: str | None, port: int | None) -> None:  # type: ignore
     # Before any OpenMP runtime loads: the encoder's threads would otherwise take both cores
     # from the event loop and stretch reply latency under load (bench/load.py, README).
     os.environ.setdefault("OMP_NUM_THREADS", str(settings.nlu_threads))
+    import logging
+
     import uvicorn
 
     from handoff.app import create_app
 
+    # The application's warnings (slow collector pauses, Redis reconnects) with their time; uvicorn
+    # configures its own loggers.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # No per-message deflate: chat frames are a few hundred bytes, and a zlib context per socket
+    # costs CPU on every frame and memory on every idle connection (bench/load.py, README).
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="info")
+                log_level="info", ws_per_message_deflate=False)
 
 
 @main.group("user")

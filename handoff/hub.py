@@ -120,6 +120,7 @@ class Hub:
     async def close(self) -> None:
         if self._housekeeper is not None:
             await self._housekeeper.close()
+        await self.chat_queue.close()
 
     async def citizen_disconnected(self, conversation_id: str) -> None:
         if self.floor.citizen_disconnected(conversation_id):

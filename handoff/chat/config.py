@@ -13,6 +13,9 @@ class HubConfig:
     heartbeat_seconds: float = 1.0
     closing_check_seconds: float = 30.0
     wrapup_seconds: float = 60.0  # after-chat work before an agent counts as ready again
+    # queue changes within this of the last queue broadcast are folded into one (0: every change
+    # broadcast at once, which the floor tests use to read each step's view)
+    queue_broadcast_gap_seconds: float = 0.25
 
     @property
     def presence_ttl(self) -> float:

@@ -6,8 +6,10 @@ The database row is the record (``state = queued``); the ``QueueBackend`` is an 
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +25,7 @@ from handoff.session import SessionState
 
 log = logging.getLogger(__name__)
 
+AGENT_VIEW_ENTRIES = 50  # the agents see the head of the line and how many wait in all
 NO_AGENT_TEXT = ("目前沒有客服人員可以立即為您服務，無法預估等候時間。您可以繼續等候，"
                  "或留下姓名、電話與問題，由專人回電給您。")
 
@@ -38,6 +41,10 @@ class ChatQueue:
         self._handle_times: deque[float] = deque(maxlen=50)
         self._waiting: dict[str, tuple[float, str]] = {}
         self._claiming: set[str] = set()
+        self._broadcasting = False
+        self._changed_since = False
+        self._last_broadcast = 0.0
+        self._trailing: asyncio.Task[None] | None = None
 
     @contextlib.contextmanager
     def claiming(self, conversation_id: str) -> Iterator[None]:
@@ -150,7 +157,48 @@ class ChatQueue:
         return self._waiting[conversation_id]
 
     async def broadcast(self) -> None:
-        """Every waiting citizen their position, the agents the whole line, the wallboard a nudge."""
+        """Every waiting citizen their position, the agents the head of the line, the wallboard a nudge.
+
+        Coalesced: a change while a broadcast is under way, or within
+        ``config.queue_broadcast_gap_seconds`` of the last one, is folded into one trailing broadcast. Each broadcast goes to every agent and
+        every waiting citizen, so one per change made a burst of N handoffs cost N × (agents +
+        waiting) frames (bench/load.py: 600 handoffs with 200 agents closed the agents' sockets)."""
+        self._changed_since = True
+        if self._broadcasting or (self._trailing is not None and not self._trailing.done()):
+            return
+        wait = self._last_broadcast + self.config.queue_broadcast_gap_seconds - time.monotonic()
+        if wait > 0:
+            self._trailing = asyncio.create_task(self._broadcast_later(wait))
+            return
+        await self._broadcast_now()
+
+    async def close(self) -> None:
+        """Cancel a pending trailing broadcast (the server is stopping)."""
+        if self._trailing is not None:
+            self._trailing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._trailing
+            self._trailing = None
+
+    async def _broadcast_later(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._trailing = None
+        try:
+            await self._broadcast_now()
+        except Exception:  # a background task: nobody awaits it, so say it here
+            log.exception("queue broadcast failed")
+
+    async def _broadcast_now(self) -> None:
+        self._broadcasting, self._changed_since = True, False
+        self._last_broadcast = time.monotonic()
+        try:
+            await self._send_views()
+        finally:
+            self._broadcasting = False
+        if self._changed_since and self._trailing is None:  # changes came while sending
+            self._trailing = asyncio.create_task(self._broadcast_later(self.config.queue_broadcast_gap_seconds))
+
+    async def _send_views(self) -> None:
         try:
             waiting = await self.backend.waiting()
             online = await self.floor.online_agents()
@@ -164,9 +212,10 @@ class ChatQueue:
         now = timestamp()
         for position, conversation_id in enumerate(waiting, start=1):
             await self.relay.to_citizen(conversation_id, self.frame(position, ready))
-            queued_at, preview = await self._waiting_entry(conversation_id)
-            entries.append({"conversation_id": conversation_id, "position": position,
-                            "waited_seconds": round(now - queued_at, 1), "preview": preview})
-        await self.relay.to_agents({"type": "queue", "entries": entries, "agents_online": len(online),
-                                    "agents_ready": len(ready)})
+            if position <= AGENT_VIEW_ENTRIES:
+                queued_at, preview = await self._waiting_entry(conversation_id)
+                entries.append({"conversation_id": conversation_id, "position": position,
+                                "waited_seconds": round(now - queued_at, 1), "preview": preview})
+        await self.relay.to_agents({"type": "queue", "entries": entries, "waiting": len(waiting),
+                                    "agents_online": len(online), "agents_ready": len(ready)})
         await self.relay.floor_changed()

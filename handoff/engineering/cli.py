@@ -13,6 +13,7 @@ from bot import model_store
 from bot.clustering import embedder
 from bot.intents import CONVERSATION_INTENTS
 from bot.pipeline import Pipeline
+from handoff import control
 from handoff.engineering import review
 from handoff.engineering.misslog import MissLog
 from handoff.storage.database import Database
@@ -161,13 +162,22 @@ def deploy(settings: Any, version: str | None, force: bool, reason: str | None) 
     except review.ReviewError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"deployed {version}" + (f" (previous: {previous}; 'hotline rollback' restores it)" if previous else ""))
+    _tell_servers(settings, version)
 
 
 @click.command("rollback")
 @click.pass_obj
 def rollback(settings: Any) -> None:
     """Re-deploy the previously deployed model version."""
-    click.echo(f"rolled back to {review.rollback(settings.path(settings.models_dir))}")
+    version = review.rollback(settings.path(settings.models_dir))
+    click.echo(f"rolled back to {version}")
+    _tell_servers(settings, version)
+
+
+def _tell_servers(settings: Any, version: str) -> None:
+    """Running servers swap now (shared broker) or at their next poll of the deployed pointer."""
+    if control.announce_from_cli(settings, {"type": "deployed", "version": version}):
+        click.echo("announced to the running servers")
 
 
 @click.command("match-rate")

@@ -54,9 +54,10 @@ def _message(row: Any) -> dict[str, Any]:
 
 
 def _lock_conversation(c: Connection, conversation_id: str) -> None:
-    """Serialise writers of one conversation (PostgreSQL row lock; SQLite has one writer anyway), so
-    two processes never take the same next sequence number."""
-    c.execute(select(conversations.c.id).where(conversations.c.id == conversation_id).with_for_update())
+    """Serialise writers of one conversation (PostgreSQL row lock), so two processes never take the
+    same next sequence number. SQLite has one writer per database anyway: no statement there."""
+    if c.dialect.name != "sqlite":
+        c.execute(select(conversations.c.id).where(conversations.c.id == conversation_id).with_for_update())
 
 
 def _insert_bot_rows(c: Connection, conversation_id: str, seq: int, rows: list[tuple[str, str, dict[str, Any]]],

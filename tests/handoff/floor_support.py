@@ -10,6 +10,7 @@ from bot.dialogue import HotlinePolicy
 from bot.hours import StaffedHours, clock_from_env, set_default_clock
 from handoff.backends import Backends, make_backends
 from handoff.chat.config import HubConfig
+from handoff.chat.queueing import AGENT_VIEW_ENTRIES
 from handoff.chat.relay import AGENTS_CHANNEL
 from handoff.housekeeping import Housekeeper
 from handoff.hub import Hub
@@ -53,6 +54,7 @@ def make_hub(db: Database, backends: Backends, recorder: RecordingBroker | None 
               presence=backends.presence, nlu=None, policy=HotlinePolicy(lambda _id: None),  # type: ignore[arg-type]
               hours=StaffedHours(), clock=clock,
               config=HubConfig(**{"agent_grace_seconds": 0.0, "citizen_grace_seconds": 0.0, "wrapup_seconds": 0.0,
+                                  "queue_broadcast_gap_seconds": 0.0,  # each step's views read right after it
                                   **config}))
     return hub, recorder
 
@@ -79,7 +81,8 @@ async def queue_truth(hub: Hub, recorder: RecordingBroker) -> None:
     if waiting:
         agents_view = recorder.last_queue.get(AGENTS_CHANNEL)
         assert agents_view is not None
-        assert [e["conversation_id"] for e in agents_view["entries"]] == waiting
+        assert [e["conversation_id"] for e in agents_view["entries"]] == waiting[:AGENT_VIEW_ENTRIES]
+        assert agents_view["waiting"] == len(waiting)
 
 
 async def sweep(hub: Hub) -> None:

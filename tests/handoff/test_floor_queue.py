@@ -113,3 +113,38 @@ def test_only_ready_agents_take_chats_and_count_in_the_estimate(tmp_path: Path) 
         db.close()
 
     asyncio.run(scenario())
+
+
+def test_a_burst_of_handoffs_is_broadcast_a_few_times_not_once_per_change(tmp_path: Path) -> None:
+    """Each queue broadcast goes to every agent and every waiting citizen: one per change made 600
+    handoffs with 200 agents online cost 600 × 800 frames and closed the agents' sockets
+    (bench/load.py). Changes within the gap are folded into one trailing broadcast, the agents see
+    the head of the line and the total, and the last view is still exact."""
+    async def scenario() -> None:
+        db = sqlite_db(tmp_path)
+        hub, recorder = make_hub(db, new_backends(None), queue_broadcast_gap_seconds=0.25)
+        await hub.start()
+        try:
+            await hub.agent_connected("amy", 3)
+            started = time.monotonic()
+            for _ in range(120):
+                conversation, _token, _ = await hub.open_conversation(None, None)
+                await hub.citizen_connected(conversation["id"])
+                await hub.enqueue(conversation["id"])
+            windows = (time.monotonic() - started) / 0.25
+
+            async def settled() -> bool:
+                view = recorder.last_queue.get(AGENTS_CHANNEL)
+                return view is not None and view["waiting"] == 120
+
+            await until(settled, timeout=3)
+            views = [e for channel, e in recorder.events if channel == AGENTS_CHANNEL and e["type"] == "queue"]
+            assert len(views) <= windows + 3, f"{len(views)} queue broadcasts for 120 changes in {windows:.0f} gaps"
+            assert len(views) < 40
+            view = views[-1]
+            assert [e["position"] for e in view["entries"]] == list(range(1, 51))
+            await queue_truth(hub, recorder)  # every citizen was last told their true place
+        finally:
+            await hub.close()
+            db.close()
+    asyncio.run(scenario())

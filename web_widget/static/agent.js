@@ -24,7 +24,7 @@ const ui = {
 let shell = null;
 let capacity = 3;
 let myState = "ready"; // ready | break | wrapup | offline (agent_status.js shows it)
-let queue = { entries: [], receivedAt: Date.now(), agentsOnline: 0, agentsReady: 0 };
+let queue = { entries: [], waiting: 0, receivedAt: Date.now(), agentsOnline: 0, agentsReady: 0 };
 /** @type {{ id: string | null, at: number }} the chat the agent last acted on, for its errors */
 let lastAction = { id: null, at: 0 };
 
@@ -104,7 +104,9 @@ document.addEventListener("hotline:set-status", (event) => {
 
 /** @param {Frame} frame */
 function onQueue(frame) {
-  queue = { entries: Array.isArray(frame.entries) ? frame.entries : [], receivedAt: Date.now(),
+  const entries = Array.isArray(frame.entries) ? frame.entries : [];
+  // the server sends the head of the line (50) and how many wait in all
+  queue = { entries, waiting: Math.max(entries.length, Number(frame.waiting) || 0), receivedAt: Date.now(),
             agentsOnline: Number(frame.agents_online) || 0, agentsReady: Number(frame.agents_ready) || 0 };
   renderQueue();
 }
@@ -135,15 +137,17 @@ function renderQueue() {
     item.dataset.waited = String(Number(entry.waited_seconds) || 0);
     ui.queue.append(item);
   }
-  ui.queueEmpty.hidden = queue.entries.length > 0;
-  ui.queueCount.textContent = `${queue.entries.length} 位`;
+  const more = queue.waiting - queue.entries.length;
+  if (more > 0) ui.queue.append(el("li", { className: "queue-more", text: `另有 ${more} 位民眾等候中` }));
+  ui.queueEmpty.hidden = queue.waiting > 0;
+  ui.queueCount.textContent = `${queue.waiting} 位`;
   tickQueue();
   updateCapacity();
 }
 
 function tickQueue() {
   const elapsed = (Date.now() - queue.receivedAt) / 1000;
-  for (const item of /** @type {HTMLCollectionOf<HTMLElement>} */ (ui.queue.children)) {
+  for (const item of /** @type {NodeListOf<HTMLElement>} */ (ui.queue.querySelectorAll("li.queue-item"))) {
     const seconds = Number(item.dataset.waited) + elapsed;
     const speed = speedOf(seconds);
     item.className = `queue-item queue-item--${speed.key}`;
@@ -158,7 +162,7 @@ setInterval(tickQueue, 1000);
 function updateCapacity() {
   const busy = desk.openCount();
   ui.capacity.textContent = `接聽中 ${busy} / ${capacity}・線上客服人員 ${queue.agentsOnline} 位（就緒 ${queue.agentsReady || 0} 位）`;
-  ui.accept.disabled = queue.entries.length === 0 || busy >= capacity || myState === "break" || myState === "offline";
+  ui.accept.disabled = queue.waiting === 0 || busy >= capacity || myState === "break" || myState === "offline";
 }
 
 ui.accept.addEventListener("click", () => {
