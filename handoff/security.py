@@ -19,7 +19,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -187,9 +187,36 @@ class JSONBodyGuard:
 
 
 @dataclass
-class _Failures:
+class Failures:
     count: int = 0
     last: float = 0.0
+
+
+class FailureStore(Protocol):
+    """Where failed logins are counted: per process in memory, or the shared database
+    (``handoff/storage/login_failures.py``) so every app server behind nginx throttles as one."""
+
+    async def get(self, kind: str, key: str) -> Failures | None: ...
+    async def add(self, kind: str, key: str, now: float) -> None: ...
+    async def clear(self, kind: str, key: str) -> None: ...
+
+
+@dataclass
+class MemoryFailures:
+    tables: dict[str, dict[str, Failures]] = field(default_factory=dict)
+
+    async def get(self, kind: str, key: str) -> Failures | None:
+        return self.tables.get(kind, {}).get(key)
+
+    async def add(self, kind: str, key: str, now: float) -> None:
+        table = self.tables.setdefault(kind, {})
+        if len(table) > 100_000:  # bounded memory under a username spray
+            table.clear()
+        entry = table.setdefault(key, Failures())
+        entry.count, entry.last = entry.count + 1, now
+
+    async def clear(self, kind: str, key: str) -> None:
+        self.tables.get(kind, {}).pop(key, None)
 
 
 @dataclass
@@ -197,37 +224,33 @@ class LoginThrottle:
     """Growing delays after repeated login failures, per username and per client address."""
 
     clock: Clock = field(default_factory=SystemClock)
+    store: FailureStore = field(default_factory=MemoryFailures)
     free_failures: int = 5
     base_delay: float = 1.0
     max_delay: float = 900.0
     address_factor: int = 5
-    _users: dict[str, _Failures] = field(default_factory=dict)
-    _addresses: dict[str, _Failures] = field(default_factory=dict)
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
 
-    def _wait(self, failures: _Failures | None, free: int) -> float:
+    def _wait(self, failures: Failures | None, free: int) -> float:
         if failures is None or failures.count < free:
             return 0.0
         delay = min(self.max_delay, self.base_delay * 2 ** (failures.count - free))
         return max(0.0, failures.last + delay - self._now())
 
-    def retry_after(self, username: str, address: str) -> float:
+    async def retry_after(self, username: str, address: str) -> float:
         """Seconds to wait before this attempt is allowed (0: go ahead)."""
-        return max(self._wait(self._users.get(username.casefold()), self.free_failures),
-                   self._wait(self._addresses.get(address), self.free_failures * self.address_factor))
+        return max(self._wait(await self.store.get("user", username.casefold()), self.free_failures),
+                   self._wait(await self.store.get("address", address), self.free_failures * self.address_factor))
 
-    def failed(self, username: str, address: str) -> None:
+    async def failed(self, username: str, address: str) -> None:
         now = self._now()
-        for table, key in ((self._users, username.casefold()), (self._addresses, address)):
-            entry = table.setdefault(key, _Failures())
-            entry.count, entry.last = entry.count + 1, now
-        if len(self._users) > 100_000:  # bounded memory under a username spray
-            self._users.clear()
+        await self.store.add("user", username.casefold(), now)
+        await self.store.add("address", address, now)
 
-    def succeeded(self, username: str) -> None:
-        self._users.pop(username.casefold(), None)
+    async def succeeded(self, username: str) -> None:
+        await self.store.clear("user", username.casefold())
 
 
 class WindowLimiter:

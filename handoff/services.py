@@ -33,6 +33,7 @@ from handoff.security import LoginThrottle, WindowLimiter
 from handoff.settings import Settings
 from handoff.storage.clock_anchor import shared_clock
 from handoff.storage.database import Database
+from handoff.storage.login_failures import SQLLoginFailures
 from handoff.storage.store import SQLConversationStore
 from kb_sync.store import KnowledgeBase
 
@@ -97,7 +98,7 @@ async def open_services(settings: Settings) -> Services:
                         citizens=CitizenNotifier(db, mail, sms_sender_from(settings.sms_sender)))
     return Services(settings=settings, clock=clock, db=db, backends=backends, nlu=nlu, live_kb=live_kb, hub=hub,
                     misslog=misslog,
-                    cases=cases, login_throttle=LoginThrottle(clock=clock))
+                    cases=cases, login_throttle=LoginThrottle(clock=clock, store=SQLLoginFailures(db)))
 
 
 def background_tasks(services: Services) -> list[Coroutine[Any, Any, None]]:

@@ -31,16 +31,16 @@ class Login(BaseModel):
 async def login(body: Login, request: Request, services: ServicesDep) -> dict[str, Any]:
     hub, settings, throttle = services.hub, services.settings, services.login_throttle
     address = request.client.host if request.client else "-"
-    wait = throttle.retry_after(body.username, address)
+    wait = await throttle.retry_after(body.username, address)
     if wait > 0:
         raise HTTPException(429, "too many failed logins; try again later",
                             headers={"Retry-After": str(math.ceil(wait))})
     user = await hub.store.get_user(body.username)
     if not await asyncio.to_thread(check_login, body.password, user):  # bcrypt off the event loop
-        throttle.failed(body.username, address)
+        await throttle.failed(body.username, address)
         raise HTTPException(401, "wrong username or password")
     assert user is not None
-    throttle.succeeded(body.username)
+    await throttle.succeeded(body.username)
     token = await issue_token(hub.store.db, user["username"], services.clock, settings.token_ttl_seconds)
     return {"token": token, "role": user["role"], "username": user["username"]}
 

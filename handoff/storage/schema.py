@@ -39,6 +39,7 @@ from handoff.storage.tables.staff import (
     announcements,
     auth_tokens,
     callback_attempts,
+    login_failures,
     quality_reviews,
     users,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "kb_entries",
     "kb_entry_history",
     "kb_revisions",
+    "login_failures",
     "messages",
     "metadata",
     "model_chunks",

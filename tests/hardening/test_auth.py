@@ -11,12 +11,15 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from handoff.security import LoginThrottle
+from handoff.security import LoginThrottle, MemoryFailures
+from handoff.storage.database import Database
+from handoff.storage.login_failures import SQLLoginFailures
 from tests.chat_client import Agent, Client, staff_subprotocols
 from tests.hardening.conftest import PASSWORD, Live, bearer
 
@@ -34,33 +37,65 @@ class FakeClock:
         self.at += timedelta(seconds=seconds)
 
 
-def test_throttle_delays_grow_per_username_and_clear_on_success() -> None:
+def stores(tmp_path: Path) -> list[Any]:
+    """The throttle's two stores: one process's memory, and the shared database."""
+    return [MemoryFailures(), SQLLoginFailures(Database(f"sqlite:///{tmp_path / 'throttle.db'}"))]
+
+
+@pytest.mark.parametrize("kind", [0, 1], ids=["memory", "database"])
+def test_throttle_delays_grow_per_username_and_clear_on_success(tmp_path: Path, kind: int) -> None:
     clock = FakeClock()
-    throttle = LoginThrottle(clock=clock)
-    for _ in range(5):
-        assert throttle.retry_after("alice", "10.0.0.1") == 0
-        throttle.failed("alice", "10.0.0.1")
-    waits = []
-    for _ in range(4):
-        wait = throttle.retry_after("alice", "10.0.0.1")
-        assert wait > 0
-        waits.append(wait)
-        clock.advance(wait)
-        assert throttle.retry_after("alice", "10.0.0.1") == 0
-        throttle.failed("alice", "10.0.0.1")
-    assert waits == sorted(waits) and waits[-1] >= 4 * waits[0]  # growing delay
-    assert throttle.retry_after("ALICE", "10.0.0.2") > 0  # per username, whatever the address or case
-    throttle.succeeded("alice")
-    assert throttle.retry_after("alice", "10.0.0.2") == 0
+    throttle = LoginThrottle(clock=clock, store=stores(tmp_path)[kind])
+
+    async def scenario() -> None:
+        for _ in range(5):
+            assert await throttle.retry_after("alice", "10.0.0.1") == 0
+            await throttle.failed("alice", "10.0.0.1")
+        waits = []
+        for _ in range(4):
+            wait = await throttle.retry_after("alice", "10.0.0.1")
+            assert wait > 0
+            waits.append(wait)
+            clock.advance(wait)
+            assert await throttle.retry_after("alice", "10.0.0.1") == 0
+            await throttle.failed("alice", "10.0.0.1")
+        assert waits == sorted(waits) and waits[-1] >= 4 * waits[0]  # growing delay
+        assert await throttle.retry_after("ALICE", "10.0.0.2") > 0  # per username, whatever the address or case
+        await throttle.succeeded("alice")
+        assert await throttle.retry_after("alice", "10.0.0.2") == 0
+    asyncio.run(scenario())
 
 
-def test_throttle_per_address_across_usernames() -> None:
-    throttle = LoginThrottle(clock=FakeClock())
-    for i in range(25):
-        assert throttle.retry_after(f"user{i}", "10.0.0.9") == 0
-        throttle.failed(f"user{i}", "10.0.0.9")
-    assert throttle.retry_after("someone-new", "10.0.0.9") > 0
-    assert throttle.retry_after("someone-new", "10.0.0.10") == 0
+@pytest.mark.parametrize("kind", [0, 1], ids=["memory", "database"])
+def test_throttle_per_address_across_usernames(tmp_path: Path, kind: int) -> None:
+    throttle = LoginThrottle(clock=FakeClock(), store=stores(tmp_path)[kind])
+
+    async def scenario() -> None:
+        for i in range(25):
+            assert await throttle.retry_after(f"user{i}", "10.0.0.9") == 0
+            await throttle.failed(f"user{i}", "10.0.0.9")
+        assert await throttle.retry_after("someone-new", "10.0.0.9") > 0
+        assert await throttle.retry_after("someone-new", "10.0.0.10") == 0
+    asyncio.run(scenario())
+
+
+def test_app_servers_on_one_database_throttle_as_one(tmp_path: Path) -> None:
+    """Behind nginx each attempt may reach another process: failures spread over three processes'
+    throttles add up, as if one process had seen them all (per-process memory gave 3 × 5 free tries)."""
+    db_url = f"sqlite:///{tmp_path / 'shared.db'}"
+    Database(db_url).close()
+    clock = FakeClock()
+    servers = [LoginThrottle(clock=clock, store=SQLLoginFailures(Database(db_url))) for _ in range(3)]
+
+    async def scenario() -> None:
+        for attempt in range(5):
+            server = servers[attempt % 3]
+            assert await server.retry_after("alice", f"10.0.1.{attempt}") == 0
+            await server.failed("alice", f"10.0.1.{attempt}")
+        assert all([await s.retry_after("alice", "10.0.2.1") > 0 for s in servers])
+        await servers[1].succeeded("alice")
+        assert all([await s.retry_after("alice", "10.0.2.1") == 0 for s in servers])
+    asyncio.run(scenario())
 
 
 def test_repeated_wrong_passwords_get_429_with_retry_after(live: Live) -> None:

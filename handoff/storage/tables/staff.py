@@ -1,4 +1,4 @@
-"""Staff: accounts and tokens, agent states, callback attempts, KB announcements (佈達) and their
+"""Staff: accounts and tokens, login failures (the throttle every process shares), agent states, callback attempts, KB announcements (佈達) and their
 acknowledgement, quality reviews.
 
 Times are epoch seconds (float), so SQLite and PostgreSQL compare and subtract them alike.
@@ -8,6 +8,16 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, String, Table, Text, false
 
 from kb_sync.tables import metadata
+
+login_failures = Table(
+    # Failed logins per username (kind "user", casefolded) and per client address (kind "address"),
+    # in the shared database so N app servers behind nginx throttle as one (handoff/security.py).
+    "login_failures", metadata,
+    Column("kind", String(8), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("last", Float, nullable=False),
+)
 
 users = Table(
     "users", metadata,
