@@ -4,7 +4,7 @@ regression set and punctuation invariance.
 Trains the real model from nlu_data/ once for the module (about 30–45 s on the 2-core machine:
 the static encoder is a lookup, there is no embedding cache to warm) and checks the
 figures it reaches today with the fusion weight, temperature and fallback rules chosen by grouped
-CV (``bench/pipelines.py --calibrate``; dev 95.1 % / 0.58 % / 93.3 %): success ≥ 0.945, wrong answers
+CV (``bench/pipelines.py --calibrate``; dev 94.51 % / 0.29 % / 93.33 %): success ≥ 0.945, wrong answers
 ≤ 0.01, out-of-scope rejected ≥ 0.92. The issue's acceptance (≥ 0.96 / ≤ 0.01 / ≥ 0.95) is not met
 in full yet (README, NLU).
 """
