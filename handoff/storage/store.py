@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Update, bindparam, func, insert, select, update
 
 from bot.hours import timestamp
 from handoff.numbers import next_number
@@ -51,6 +51,24 @@ def _message(row: Any) -> dict[str, Any]:
     message = _row(row)
     message["payload"] = json.loads(message["payload"]) if message.get("payload") else {}
     return message
+
+
+# The statements of every relayed message, built once: building a SQLAlchemy statement leaves
+# reference cycles (bind parameters ↔ comparators) for the collector, and with 10,000 open chats
+# each collection is a pause of the event loop (handoff/gc_tuning.py, README "Connections per box").
+_GET_CONVERSATION = select(conversations).where(conversations.c.id == bindparam("cid"))
+_NEXT_SEQ = select(func.coalesce(func.max(messages.c.seq), 0) + 1).where(messages.c.conversation_id == bindparam("cid"))
+_INSERT_MESSAGE = insert(messages)
+_TOUCH: dict[tuple[str, ...], Update] = {}
+
+
+def _touch(counters: dict[str, int]) -> Update:
+    """``updated_at`` and the given counters bumped, one cached statement per set of counters."""
+    key = tuple(sorted(counters))
+    if key not in _TOUCH:
+        _TOUCH[key] = update(conversations).where(conversations.c.id == bindparam("cid")).values(
+            updated_at=bindparam("now"), **{k: getattr(conversations.c, k) + bindparam(f"add_{k}") for k in key})
+    return _TOUCH[key]
 
 
 def _lock_conversation(c: Connection, conversation_id: str) -> None:
@@ -98,10 +116,7 @@ class SQLConversationStore:
         return values, await self.db.write(write)
 
     async def get_conversation(self, conversation_id: str) -> dict[str, Any] | None:
-        def q(c: Connection) -> Any:
-            return c.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
-
-        row = await self.db.read(q)
+        row = await self.db.read(lambda c: c.execute(_GET_CONVERSATION, {"cid": conversation_id}).first())
         return _row(row) if row else None
 
     async def update_conversation(self, conversation_id: str, **values: Any) -> None:
@@ -162,15 +177,13 @@ class SQLConversationStore:
 
         def write(c: Connection) -> dict[str, Any]:
             _lock_conversation(c, conversation_id)
-            seq = c.execute(select(func.coalesce(func.max(messages.c.seq), 0))
-                            .where(messages.c.conversation_id == conversation_id)).scalar_one() + 1
+            seq = int(c.execute(_NEXT_SEQ, {"cid": conversation_id}).scalar_one())
             row = {"conversation_id": conversation_id, "seq": seq, "sender": sender, "text": text, "kind": kind,
                    "payload": json.dumps(payload, ensure_ascii=False) if payload else None, "agent": agent,
                    "created_at": now}
-            c.execute(insert(messages).values(row))
-            bumps = {k: getattr(conversations.c, k) + v for k, v in (counters or {}).items()}
-            c.execute(update(conversations).where(conversations.c.id == conversation_id)
-                      .values(updated_at=now, **bumps))
+            c.execute(_INSERT_MESSAGE, row)
+            bumps = counters or {}
+            c.execute(_touch(bumps), {"cid": conversation_id, "now": now, **{f"add_{k}": v for k, v in bumps.items()}})
             return {**row, "payload": payload or {}}
 
         return await self.db.write(write)
