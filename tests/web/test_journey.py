@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, expect
 
+from tests.chat_client import Citizen
 from tests.web.support import Console, Server, Widget
 
 QUESTION = "我家的貓可以領嗎"
@@ -151,3 +152,29 @@ def test_queue_wait_is_labelled_by_the_answer_speed_standard(open_server: Server
     chat.get_by_label("問題類別").select_option("其他")
     chat.get_by_role("button", name="結案並送出").click()
     expect(chat).to_contain_text("對話已結案")
+
+
+def test_a_long_queue_shows_its_head_and_how_many_wait(open_server: Server,
+                                                       new_context: Callable[..., BrowserContext],
+                                                       artifacts: Path) -> None:
+    """The agents' queue view carries the first 50 in line and the total (a view of every waiting
+    citizen to every agent on every change closed the agents' sockets under load): the console
+    lists 50, says how many more wait, and counts them all."""
+    console = Console(new_context().new_page(), open_server.url).login("agent1")
+    citizens = [Citizen(open_server.url) for _ in range(53)]
+    try:
+        for citizen in citizens:
+            citizen.send(type="message", text="/handoff_yes")
+        expect(console.page.locator("#queue-count")).to_have_text("53 位")
+        expect(console.queue_items).to_have_count(50)
+        expect(console.page.locator("#queue .queue-more")).to_have_text("另有 3 位民眾等候中")
+        expect(console.queue_items.last).to_contain_text("第 50 位")
+        expect(console.accept_button).to_be_enabled()
+        console.page.locator("#queue .queue-more").scroll_into_view_if_needed()
+        console.page.screenshot(path=artifacts / "console-queue-long-desktop.png")
+    finally:
+        for citizen in citizens:  # leave the queue empty for the next test
+            citizen.send(type="leave")
+            citizen.close()
+    expect(console.page.locator("#queue-count")).to_have_text("0 位")
+    expect(console.page.locator("#queue .queue-more")).to_have_count(0)
