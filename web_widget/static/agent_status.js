@@ -24,7 +24,12 @@ function show(status) {
   const tick = () => {
     const left = status.until ? Math.max(0, Math.round(status.until - Date.now() / 1000)) : null;
     now.textContent = left !== null && state === "wrapup" ? `${base}・${left} 秒後自動就緒` : base;
-    if (left === 0) { clearInterval(countdown); now.textContent = LABELS.ready; box.dataset.state = "ready"; }
+    if (left === 0) {  // the after-chat limit ran out: the server counts the agent ready again
+      clearInterval(countdown);
+      now.textContent = LABELS.ready;
+      box.dataset.state = "ready";
+      select.value = "ready";  // the picker agrees with the label (it kept showing 話後處理)
+    }
   };
   tick();
   if (state === "wrapup" && status.until) countdown = setInterval(tick, 1000);
