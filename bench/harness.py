@@ -85,6 +85,18 @@ def serve(env: dict[str, str], port: int, log_path: Path, timeout: float = 120.0
     raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}")
 
 
+def sample_health(url: str, n: int = 20) -> list[float]:
+    """``n`` /health round trips in ms, sorted: the event loop's lag while connections are held."""
+    latencies = []
+    with httpx.Client(timeout=60) as client:
+        for _ in range(n):
+            t = time.perf_counter()
+            client.get(f"{url}/health")
+            latencies.append((time.perf_counter() - t) * 1000)
+            time.sleep(0.05)
+    return sorted(latencies)
+
+
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         if process.poll() is None:

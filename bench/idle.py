@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from harness import ROOT, prepare, proc_stats, raise_fd_limit, serve, server_env, stop
+from harness import ROOT, prepare, proc_stats, raise_fd_limit, sample_health, serve, server_env, stop
 
 AGENT_PREFIX = "idle"
 
@@ -87,17 +87,6 @@ async def generate(url: str, citizens: int, agents: list[int], rate: float, pass
 
 
 # ---- the driver ---------------------------------------------------------------------------------
-def sample_health(url: str, n: int = 20) -> list[float]:
-    latencies = []
-    with httpx.Client(timeout=30) as client:
-        for _ in range(n):
-            t = time.perf_counter()
-            client.get(f"{url}/health")
-            latencies.append((time.perf_counter() - t) * 1000)
-            time.sleep(0.05)
-    return sorted(latencies)
-
-
 def drive(args: argparse.Namespace) -> dict[str, Any]:
     raise_fd_limit()  # inherited by the server and the workers
     with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp:

@@ -47,7 +47,8 @@ from typing import Any
 
 import httpx
 
-from harness import ROOT, percentile, prepare, proc_stats, raise_fd_limit, serve, server_env, stop
+from harness import (ROOT, percentile, prepare, proc_stats, raise_fd_limit, sample_health, serve, server_env,
+                     stop)
 
 QUESTIONS = ["ATM什麼時候可以領6000", "普發現金要去哪裡登記", "郵局可以領現金嗎", "新生兒可以領嗎",
              "外籍配偶有沒有普發", "登記後多久入帳", "可以請家人代領嗎", "普發要繳稅嗎"]
@@ -245,17 +246,6 @@ async def generate(args: argparse.Namespace) -> None:
 
 
 # ---- the driver ---------------------------------------------------------------------------------
-def sample_health(url: str, n: int = 20) -> list[float]:
-    latencies = []
-    with httpx.Client(timeout=60) as client:
-        for _ in range(n):
-            t = time.perf_counter()
-            client.get(f"{url}/health")
-            latencies.append((time.perf_counter() - t) * 1000)
-            time.sleep(0.05)
-    return sorted(latencies)
-
-
 def shares(total: int, k: int) -> list[int]:
     return [total // k + (1 if i < total % k else 0) for i in range(k)]
 
