@@ -160,11 +160,12 @@ class ChatQueue:
         """Every waiting citizen their position, the agents the head of the line, the wallboard a nudge.
 
         Coalesced: a change while a broadcast is under way, or within
-        ``config.queue_broadcast_gap_seconds`` of the last one, is folded into one trailing broadcast. Each broadcast goes to every agent and
-        every waiting citizen, so one per change made a burst of N handoffs cost N × (agents +
-        waiting) frames (bench/load.py: 600 handoffs with 200 agents closed the agents' sockets)."""
+        ``config.queue_broadcast_gap_seconds`` of the last one, is folded into one trailing
+        broadcast. Each broadcast goes to every agent and every waiting citizen, so one per change
+        made a burst of N handoffs cost N × (agents + waiting) frames (bench/load.py: 600 handoffs
+        with 200 agents closed the agents' sockets)."""
         self._changed_since = True
-        if self._broadcasting or (self._trailing is not None and not self._trailing.done()):
+        if self._broadcasting or self._trailing is not None:  # the sending or pending one takes it
             return
         wait = self._last_broadcast + self.config.queue_broadcast_gap_seconds - time.monotonic()
         if wait > 0:
