@@ -105,7 +105,7 @@ class LinearIntentClassifier(Component):
         if X is None:  # dense only: a linear model on the embeddings
             X, dense = sp.csr_matrix(dense), None
         if self.config["model"] == "svm":
-            classes, coef, bias = self._fit_svm(X, y)
+            classes, weights_t, bias = self._fit_svm(X, y)
         else:
             from sklearn.linear_model import LogisticRegression
 
@@ -113,10 +113,11 @@ class LinearIntentClassifier(Component):
                                      class_weight=self.config["class_weight"])
             est.fit(X, y)
             classes, coef, bias = est.classes_, np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_)
-        if coef.shape[0] == 1:  # two classes: sklearn keeps one row
-            coef, bias = np.vstack([-coef, coef]), np.array([-bias[0], bias[0]])
+            if coef.shape[0] == 1:  # two classes: sklearn keeps one row
+                coef, bias = np.vstack([-coef, coef]), np.array([-bias[0], bias[0]])
+            weights_t = np.ascontiguousarray(coef.T, dtype=np.float32)
         self._classes = classes
-        self._weights_t = np.ascontiguousarray(coef.T, dtype=np.float32)
+        self._weights_t = weights_t
         self._bias = bias.astype(np.float32)
         self._neighbours = self._starts = None
         if dense is not None:
@@ -140,17 +141,26 @@ class LinearIntentClassifier(Component):
         options = {k: self.config[k] for k in ("C", "max_iter", "tol", "class_weight")}
         if jobs == 1 or len(classes) < 3:
             coef, bias = _fit_part(X, y, None, options)
-            return classes, coef, bias
+            if coef.shape[0] == 1:  # two classes: liblinear keeps one row
+                coef, bias = np.vstack([-coef, coef]), np.array([-bias[0], bias[0]])
+            return classes, np.ascontiguousarray(coef.T, dtype=np.float32), bias
         from joblib.externals.loky import get_reusable_executor
 
         parts = [classes[i::jobs] for i in range(jobs)]
         executor = get_reusable_executor(max_workers=jobs - 1, timeout=600)
         futures = [executor.submit(_fit_part, X, y, part, options) for part in parts[1:]]
-        fitted = [_fit_part(X, y, parts[0], options)] + [f.result() for f in futures]
-        order = np.argsort(np.concatenate(parts), kind="stable")
-        coef = np.vstack([c for c, _ in fitted])[order]
-        bias = np.concatenate([b for _, b in fitted])[order]
-        return classes, coef, bias
+        # Each part's float64 rows go straight into their columns of the float32 result: stacking
+        # and re-ordering the parts first cost two more classes × features float64 copies (300 MB).
+        weights_t = np.empty((X.shape[1], len(classes)), dtype=np.float32)
+        bias = np.empty(len(classes), dtype=np.float64)
+        column = {c: j for j, c in enumerate(classes)}
+        for part, result in zip(parts, [None, *futures]):
+            coef, part_bias = _fit_part(X, y, part, options) if result is None else result.result()
+            idx = [column[c] for c in part]
+            weights_t[:, idx] = coef.T
+            bias[idx] = part_bias
+            del coef
+        return classes, weights_t, bias
 
     def parts(self, batch: Batch) -> tuple[np.ndarray, np.ndarray | None]:
         """Linear scores and, with kNN fusion, each intent's best cosine similarity (texts × classes)."""
