@@ -4,7 +4,8 @@ For each variant: out-of-fold predictions over nlu_data/ (families of near-copy 
 split, ``bot.model_selection``), the fallback thresholds that score best on them, the CV figures
 at those thresholds; then the variant trained on all of nlu_data/ and judged on the eval file
 *with the thresholds CV chose* (dev is never used to choose). ``--loso`` adds leave-one-style-out
-(styles guessed from the text). Prints one JSON line per variant; writes results/pipelines.json.
+(styles guessed from the text). Prints one JSON line per variant; merges them into
+results/pipelines.json (a re-run replaces its own rows).
 
     .venv/bin/python bench/pipelines.py [--eval ../shared/eval/dev.jsonl] [--only NAME ...] [--folds 5]
 
@@ -241,6 +242,7 @@ def main() -> None:
         name = "calibration.json" if args.config.name == "config.yml" else f"calibration-{args.config.stem}.json"
         (ROOT / "results" / name).write_text(json.dumps(result, ensure_ascii=False, indent=2),
                                                        encoding="utf-8")
+        merge_results(args.out, args.eval, len(data), args.folds, [result])
         return
     names = list(VARIANTS) if args.all else (args.only or list(DEFAULT_RUN))
     table = []
@@ -252,9 +254,21 @@ def main() -> None:
         row = measure(name, VARIANTS[name](), rows, data, args.folds, args.loso, oof, args.cv_only)
         print(json.dumps(row, ensure_ascii=False), flush=True)
         table.append(row)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"eval": str(args.eval), "examples": len(data), "folds": args.folds,
-                                    "results": table}, ensure_ascii=False, indent=2), encoding="utf-8")
+    merge_results(args.out, args.eval, len(data), args.folds, table)
+
+
+def merge_results(out: Path, eval_file: Path, examples: int, folds: int, rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` into the side-by-side table, replacing earlier rows of the same pipeline (rows
+    measured on other training data are dropped: their figures are not comparable)."""
+    kept: list[dict[str, Any]] = []
+    if out.is_file():
+        old = json.loads(out.read_text(encoding="utf-8"))
+        if old.get("examples") == examples:
+            names = {r["pipeline"] for r in rows}
+            kept = [r for r in old.get("results", []) if r.get("pipeline") not in names]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"eval": str(eval_file), "examples": examples, "folds": folds,
+                               "results": kept + rows}, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
