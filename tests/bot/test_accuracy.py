@@ -35,8 +35,8 @@ def report(model: Pipeline) -> dict:
 
 
 @pytest.mark.slow
-def test_dev_success_rate_at_least_94_5_percent(report: dict) -> None:
-    assert report["success"] >= 0.945
+def test_dev_success_rate_at_least_96_percent(report: dict) -> None:
+    assert report["success"] >= 0.96
 
 
 @pytest.mark.slow
@@ -45,8 +45,8 @@ def test_dev_wrong_answers_at_most_1_percent(report: dict) -> None:
 
 
 @pytest.mark.slow
-def test_dev_out_of_scope_rejected_at_least_92_percent(report: dict) -> None:
-    assert report["oos_rejected"] >= 0.92
+def test_dev_out_of_scope_rejected_at_least_95_percent(report: dict) -> None:
+    assert report["oos_rejected"] >= 0.95
 
 
 @pytest.mark.slow
