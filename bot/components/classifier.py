@@ -61,6 +61,13 @@ def _fit_part(X: sp.csr_matrix, y: np.ndarray, part: np.ndarray | None, options:
 _REST_WEIGHT = 1e-6
 
 
+def _transposed(coef: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """features × classes float32 weights; with two classes sklearn keeps one row, made two here."""
+    if coef.shape[0] == 1:
+        coef, bias = np.vstack([-coef, coef]), np.array([-bias[0], bias[0]])
+    return np.ascontiguousarray(coef.T, dtype=np.float32), bias
+
+
 class LinearIntentClassifier(Component):
     name = "LinearIntentClassifier"
     defaults: ClassVar[dict[str, Any]] = {
@@ -112,10 +119,8 @@ class LinearIntentClassifier(Component):
             est = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], tol=self.config["tol"],
                                      class_weight=self.config["class_weight"])
             est.fit(X, y)
-            classes, coef, bias = est.classes_, np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_)
-            if coef.shape[0] == 1:  # two classes: sklearn keeps one row
-                coef, bias = np.vstack([-coef, coef]), np.array([-bias[0], bias[0]])
-            weights_t = np.ascontiguousarray(coef.T, dtype=np.float32)
+            classes = est.classes_
+            weights_t, bias = _transposed(np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_))
         self._classes = classes
         self._weights_t = weights_t
         self._bias = bias.astype(np.float32)
@@ -140,10 +145,7 @@ class LinearIntentClassifier(Component):
         jobs = max(1, min(int(self.config["n_jobs"]), len(classes) // 2))
         options = {k: self.config[k] for k in ("C", "max_iter", "tol", "class_weight")}
         if jobs == 1 or len(classes) < 3:
-            coef, bias = _fit_part(X, y, None, options)
-            if coef.shape[0] == 1:  # two classes: liblinear keeps one row
-                coef, bias = np.vstack([-coef, coef]), np.array([-bias[0], bias[0]])
-            return classes, np.ascontiguousarray(coef.T, dtype=np.float32), bias
+            return (classes, *_transposed(*_fit_part(X, y, None, options)))
         from joblib.externals.loky import get_reusable_executor
 
         parts = [classes[i::jobs] for i in range(jobs)]
