@@ -45,9 +45,8 @@ def test_dev_wrong_answers_at_most_1_percent(report: dict) -> None:
 
 
 @pytest.mark.slow
-def test_dev_out_of_scope_rejected_at_least_93_percent(report: dict) -> None:
-    # the target is 95 %: the knobs CV chose reject 56 of 60 (93.33 %; README, "Model selection")
-    assert report["oos_rejected"] >= 0.93
+def test_dev_out_of_scope_rejected_at_least_95_percent(report: dict) -> None:
+    assert report["oos_rejected"] >= 0.95
 
 
 @pytest.mark.slow
