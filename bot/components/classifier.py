@@ -92,8 +92,10 @@ class LinearIntentClassifier(Component):
         self._classes: np.ndarray | None = None
         self._weights_t: np.ndarray | None = None  # features × classes
         self._bias: np.ndarray | None = None
-        self._neighbours: np.ndarray | None = None  # training embeddings, grouped by class order
-        self._starts: np.ndarray | None = None  # first row of each class in _neighbours
+        # training embeddings, dims × examples (examples grouped by class order), C-contiguous: the
+        # layout OpenBLAS multiplies fastest for one question (25k examples: 0.8 ms, 2.1 ms transposed)
+        self._neighbours_t: np.ndarray | None = None
+        self._starts: np.ndarray | None = None  # first example of each class in _neighbours_t
 
     def _split(self, batch: Batch) -> tuple[sp.csr_matrix | None, np.ndarray | None]:
         if not batch.features:
@@ -124,10 +126,10 @@ class LinearIntentClassifier(Component):
         self._classes = classes
         self._weights_t = weights_t
         self._bias = bias.astype(np.float32)
-        self._neighbours = self._starts = None
+        self._neighbours_t = self._starts = None
         if dense is not None:
             order = np.argsort(y, kind="stable")  # np.unique order == classes_ order
-            self._neighbours = np.ascontiguousarray(dense[order])
+            self._neighbours_t = np.ascontiguousarray(dense[order].T)
             self._starts = np.searchsorted(y[order], classes)
         batch.rankings = []  # nothing after a classifier learns from the training set's own rankings:
         # ranking 15k examples against their 15k neighbours cost 3 s and 1 GB of every retrain
@@ -170,8 +172,8 @@ class LinearIntentClassifier(Component):
         if X is None:
             X, dense = sp.csr_matrix(dense), None
         linear = np.asarray(X.astype(np.float32) @ self._weights_t) + self._bias
-        if dense is not None and self._neighbours is not None and self._starts is not None:
-            return linear, np.maximum.reduceat(dense @ self._neighbours.T, self._starts, axis=1)
+        if dense is not None and self._neighbours_t is not None and self._starts is not None:
+            return linear, np.maximum.reduceat(dense @ self._neighbours_t, self._starts, axis=1)
         return linear, None
 
     def scores(self, batch: Batch) -> np.ndarray:
@@ -197,8 +199,11 @@ class LinearIntentClassifier(Component):
 
     def state(self) -> dict[str, Any]:
         return {"classes": self._classes, "weights_t": self._weights_t, "bias": self._bias,
-                "neighbours": self._neighbours, "starts": self._starts}
+                "neighbours": None if self._neighbours_t is None else self._neighbours_t.T,  # examples × dims
+                "starts": self._starts}
 
     def restore(self, state: dict[str, Any], directory: Any) -> None:
         self._classes, self._weights_t, self._bias = state["classes"], state["weights_t"], state["bias"]
-        self._neighbours, self._starts = state["neighbours"], state["starts"]
+        neighbours = state["neighbours"]
+        self._neighbours_t = None if neighbours is None else np.ascontiguousarray(neighbours.T)
+        self._starts = state["starts"]
