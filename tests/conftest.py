@@ -91,6 +91,11 @@ staffed_hours:
   last_entry_minutes: 10
 """
 
+VAGUE_QUESTION = "那個六千的事情"
+"""A question no entry answers with confidence: the bot offers suggestions and a person. Tests that
+need that turn ask this, not a bare keyword: 「6000」 became an answer (POL-003, how the amount was
+set) once the training data grew, and broke five of them at once."""
+
 OPEN_CLOCK = "2026-11-30T10:00:00+08:00"  # a Monday morning: agents on duty
 CLOSED_CLOCK = "2026-11-30T21:00:00+08:00"  # the same evening: off hours
 

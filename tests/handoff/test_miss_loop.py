@@ -15,7 +15,7 @@ from bot.evaluate import EvalRow
 from bot.pipeline import Pipeline
 from handoff.engineering import review
 from tests.chat_client import Agent, Citizen, login
-from tests.conftest import DEV_SET, OPEN_CLOCK
+from tests.conftest import DEV_SET, OPEN_CLOCK, VAGUE_QUESTION
 from tests.projects import private_project
 from tests.servers import running_server
 
@@ -81,7 +81,7 @@ def test_handoff_marks_the_question_and_the_agents_kb_answer_becomes_the_label(s
 
 def test_typing_on_past_the_suggestions_marks_them_ignored(server: str, project: Path) -> None:
     citizen = Citizen(server)
-    reply = citizen.say("6000")
+    reply = citizen.say(VAGUE_QUESTION)
     assert len(reply["buttons"]) > 1  # suggestions were offered
     citizen.say("算了我再問別的 那個普發有沒有要繳稅")
     assert turns(project, citizen.conversation_id)[0][1:3] == (1, "suggestions_ignored")
@@ -90,7 +90,7 @@ def test_typing_on_past_the_suggestions_marks_them_ignored(server: str, project:
 
 def test_clicked_suggestion_labels_the_miss(server: str, project: Path) -> None:
     citizen = Citizen(server)
-    reply = citizen.say("6000")
+    reply = citizen.say(VAGUE_QUESTION)
     suggestion = next(b["payload"] for b in reply["buttons"] if b["payload"] != "/handoff_yes")
     citizen.say(suggestion)
     assert turns(project, citizen.conversation_id)[0][3:5] == (suggestion[1:], "suggestion_click")
@@ -192,7 +192,7 @@ def test_a_request_for_a_person_is_counted_apart_not_as_a_miss(server: str, proj
 
 def test_button_payloads_never_become_labels_and_the_agents_answer_does(server: str, project: Path) -> None:
     citizen = Citizen(server)
-    assert citizen.say("6000")["kind"] != "answer"
+    assert citizen.say(VAGUE_QUESTION)["kind"] != "answer"
     citizen.send(type="message", text="/handoff_yes")
     citizen.wait_type("state", state="queued")
     miss = turns(project, citizen.conversation_id)[0]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
+from tests.conftest import VAGUE_QUESTION
 from tests.web.support import AXE_JS, PHONE, Console, Server, Widget, run_axe, serious
 
 pytestmark = pytest.mark.skipif(not AXE_JS.exists(), reason="axe-core missing: npm install --prefix web_widget")
@@ -20,7 +21,7 @@ def test_f_widget_has_no_serious_axe_violations(open_server: Server, new_context
         widget.open()
         widget.ask("ATM什麼時候可以領6000")
         expect(widget.log.locator(".hl-kind--answer")).to_have_count(1)
-        widget.ask("6000")
+        widget.ask(VAGUE_QUESTION)
         expect(widget.button("真人客服")).to_be_visible()
         widget.log.get_by_role("button", name="這個回答有幫助", exact=True).click()
         assert serious(run_axe(widget.page)) == [], f"open widget at {viewport}"
@@ -58,7 +59,7 @@ def test_f_widget_works_from_the_keyboard(open_server: Server, new_context: Call
     page.keyboard.press("Enter")
     expect(widget.panel).to_be_visible()
     expect(widget.input).to_be_focused()
-    page.keyboard.type("6000")
+    page.keyboard.type(VAGUE_QUESTION)
     page.keyboard.press("Enter")
     first_suggestion = widget.log.locator(".hl-chip").first
     expect(first_suggestion).to_be_visible()
