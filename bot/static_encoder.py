@@ -184,11 +184,28 @@ def _batches(pairs: list[tuple[str, str]], categories: dict[str, str], size: int
     return [rows[i : i + size] for i in range(0, len(rows), size)]
 
 
+def contrastive_loss(module: Any, batch: list[tuple[str, str, str, str]], scale: float = 20.0) -> Any:
+    """In-batch contrastive loss (MultipleNegativesRanking) of one :func:`_batches` batch under a
+    sentence-transformers module: each anchor against every positive and sibling negative of the
+    batch; same-intent candidates other than the own positive are masked, not negatives."""
+    import torch
+
+    anchors, positives, negatives, intents = zip(*batch)
+
+    def embed(texts: list[str]) -> Any:
+        return torch.nn.functional.normalize(module(module.preprocess(texts))["sentence_embedding"], dim=-1)
+
+    logits = scale * embed(list(anchors)) @ embed(list(positives) + list(negatives)).T
+    labels = list(intents) + [None] * len(negatives)  # sibling negatives are other intents by construction
+    mask = torch.tensor([[labels[j] == intents[i] and j != i for j in range(len(labels))]
+                         for i in range(len(intents))])
+    return torch.nn.functional.cross_entropy(logits.masked_fill(mask, -1e4), torch.arange(len(batch)))
+
+
 def finetune(model: Any, pairs: list[tuple[str, str]], categories: dict[str, str], epochs: int = 3,
              batch_size: int = 128, lr: float = 0.05, scale: float = 20.0, seed: int = 0,
              log: Any = print) -> None:
-    """In-batch contrastive loss (MultipleNegativesRanking) with one sibling hard negative per
-    anchor; same-intent candidates other than the own positive are masked, not negatives."""
+    """:func:`contrastive_loss` with one sibling hard negative per anchor, Adam, ``epochs`` passes."""
     import torch
 
     torch.manual_seed(seed)
@@ -198,18 +215,7 @@ def finetune(model: Any, pairs: list[tuple[str, str]], categories: dict[str, str
     for epoch in range(epochs):
         started, losses = time.perf_counter(), []
         for batch in _batches(pairs, categories, batch_size, rng):
-            anchors, positives, negatives, intents = zip(*batch)
-            embed = lambda texts: torch.nn.functional.normalize(
-                module(module.preprocess(list(texts)))["sentence_embedding"], dim=-1)
-            a, candidates = embed(anchors), embed(list(positives) + list(negatives))
-            logits = scale * a @ candidates.T
-            labels = list(intents)
-            neg_labels = [None] * len(negatives)  # sibling negatives are other intents by construction
-            cand_labels = labels + neg_labels
-            mask = torch.tensor([[cand_labels[j] == labels[i] and j != i for j in range(len(cand_labels))]
-                                 for i in range(len(labels))])
-            logits = logits.masked_fill(mask, -1e4)
-            loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
+            loss = contrastive_loss(module, batch, scale)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
