@@ -34,3 +34,26 @@ def test_a_split_training_puts_each_part_in_its_own_columns() -> None:
     a, b = single.state()["weights_t"], split.state()["weights_t"]
     assert a.shape == b.shape == (20, 7) and b.dtype == np.float32
     assert np.abs(a - b).max() < 0.05  # the same problems; only liblinear's coordinate order differs
+
+
+def test_knn_similarities_survive_a_save_in_the_saved_orientation() -> None:
+    """Each intent's kNN score is its best cosine; the state keeps examples × dims (models saved before
+    the in-memory dims × examples layout load unchanged) and a restored copy scores the same."""
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(6, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    labels = ["b", "a", "b", "a", "c", "c"]
+    features = {"s": sp.csr_matrix(np.eye(6)), "v": vectors}
+    trained = LinearIntentClassifier({"dense_mode": "knn"})
+    trained.train(Batch(texts=list("uvwxyz"), features=features), labels)
+    saved = trained.state()
+    assert saved["neighbours"].shape == (6, 8)
+    restored = LinearIntentClassifier({"dense_mode": "knn"})
+    restored.restore(saved, None)
+    query = rng.normal(size=(3, 8)).astype(np.float32)
+    batch = {"s": sp.csr_matrix((3, 6)), "v": query}
+    _, knn = restored.parts(Batch(texts=["q"] * 3, features=batch))
+    expected = np.stack([(query @ vectors[[i for i, l in enumerate(labels) if l == c]].T).max(axis=1)
+                         for c in ("a", "b", "c")], axis=1)
+    assert np.allclose(knn, expected, atol=1e-5)
+    assert np.allclose(trained.parts(Batch(texts=["q"] * 3, features=batch))[1], knn)
