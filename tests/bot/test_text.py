@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import MAX_TEXT_CHARS, has_content, normalize
+from bot.text import MAX_TEXT_CHARS, NLU_MAX_CHARACTERS, has_content, nlu_form, normalize
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,16 @@ def test_normalize_canonical_form(raw: str, expected: str) -> None:
 
 def test_normalize_cuts_overlong_text() -> None:
     assert len(normalize("普" * (MAX_TEXT_CHARS * 5))) == MAX_TEXT_CHARS
+
+
+def test_the_nlu_reads_a_bounded_prefix() -> None:
+    question = "普發現金什麼時候可以領"
+    assert nlu_form(question + "普發" * 1000) == nlu_form((question + "普發" * 1000)[:NLU_MAX_CHARACTERS])
+    assert len(nlu_form("普發" * 1000)) <= NLU_MAX_CHARACTERS
+
+
+def test_a_lone_surrogate_is_dropped_not_an_error() -> None:
+    assert nlu_form("\ud800普發現金什麼時候可以領\udfff？") == nlu_form("普發現金什麼時候可以領")
 
 
 @pytest.mark.parametrize(("text", "expected"), [("😀😀", False), ("？！", False), ("", False), ("6000", True), ("領錢", True)])
