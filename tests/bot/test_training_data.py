@@ -86,3 +86,13 @@ def test_nlu_data_loads_with_rasa_loader_rules() -> None:
 
 def parse_block(block: str) -> list[str]:
     return [line.strip()[2:] for line in block.splitlines() if line.strip().startswith("- ")]
+
+
+def test_fast_yaml_loader_reads_nlu_data_exactly_as_pyyaml_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training reads nlu_data/ with libyaml (7× faster); every example must come out as PyYAML's
+    own SafeLoader reads it, in the same order."""
+    from bot import training_data
+
+    fast = load_training_data(ROOT / "nlu_data").pairs()
+    monkeypatch.setattr(training_data, "_SAFE_LOADER", yaml.SafeLoader)
+    assert fast == load_training_data(ROOT / "nlu_data").pairs()
