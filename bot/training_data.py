@@ -63,7 +63,7 @@ def parse_examples(block: str) -> list[str]:
 
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it: 25k examples load in 0.1 s instead of 0.7 s."""
+"""libyaml's safe loader when PyYAML was built with it: 25k examples load in 0.06 s instead of 0.52 s."""
 
 
 def read_nlu_file(path: Path, into: TrainingData | None = None) -> TrainingData:

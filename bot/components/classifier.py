@@ -161,8 +161,9 @@ class LinearIntentClassifier(Component):
         parts = [classes[i::jobs] for i in range(jobs)]
         executor = get_reusable_executor(max_workers=jobs - 1, timeout=600)
         futures = [executor.submit(_fit_part_float32, X, y, part, options) for part in parts[1:]]
-        # Each part's float64 rows go straight into their columns of the float32 result: stacking
-        # and re-ordering the parts first cost two more classes × features float64 copies (300 MB).
+        # Each part's rows (float64 here, float32 from the worker) go straight into their columns of
+        # the float32 result: stacking and re-ordering the parts first cost two more classes ×
+        # features float64 copies (300 MB).
         weights_t = np.empty((X.shape[1], len(classes)), dtype=np.float32)
         bias = np.empty(len(classes), dtype=np.float64)
         column = {c: j for j, c in enumerate(classes)}
